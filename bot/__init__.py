@@ -1,0 +1,33 @@
+"""XingBan's Flask application: `create_app` wires configuration, storage, NLU and the webhook."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+__all__ = ["create_app"]
+
+
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Build the app: defaults, then environment, then `config` overrides (tests, demo)."""
+    from bot import db, wechat
+    from bot.config import load_config
+    from bot.services import Services
+    from handlers import build_dispatcher
+
+    instance = instance_path or os.environ.get("XINGBAN_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_path=str(Path(instance).resolve()) if instance else None,
+                instance_relative_config=True)
+    app.config.update(load_config(os.environ, config, Path(app.instance_path)))
+    app.config["SECRET_KEY"] = app.config["XINGBAN_SECRET_KEY"]
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    db.init_app(app)
+    app.extensions["xingban"] = Services(app, build_dispatcher())
+    wechat.init_app(app)
+    if app.config.get("XINGBAN_PRELOAD", True):
+        app.extensions["xingban"].preload()
+    return app

@@ -1,0 +1,113 @@
+"""The `xingban` command line: serve, sandbox, database, demo, chat, and the NLU/knowledge tools."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+
+from bot.config import ConfigError
+
+
+def make_app(**overrides: Any) -> Flask:
+    """Create the app, turning a configuration error into one clear line and exit status 2."""
+    from bot import create_app
+
+    try:
+        return create_app(overrides or None)
+    except ConfigError as exc:
+        raise click.UsageError(f"configuration: {exc}") from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """XingBan (星伴): WeChat assistant for families of children with autism."""
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the webhook with gunicorn (the app and NLU load once, before forking)."""
+    from bot.gunicorn_app import run_gunicorn
+
+    app = make_app()
+    run_gunicorn(app, f"{host}:{port}", workers)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8900, show_default=True, type=click.IntRange(0, 65535))
+def sandbox(host: str, port: int) -> None:
+    """Run the local fake WeChat API (tokens, customer-service, template, menu, QR)."""
+    from bot.sandbox import run_sandbox
+
+    app_id = os.environ.get("WECHAT_APP_ID")
+    secret = os.environ.get("WECHAT_APP_SECRET")
+    kwargs = {"app_id": app_id, "app_secret": secret} if app_id and secret else {}
+    run_sandbox(host, port, **kwargs)
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from bot.migrate import upgrade
+
+    app = make_app(XINGBAN_PRELOAD=False)
+    upgrade(app, revision)
+    click.echo(f"database at {revision}: {app.config['DATABASE_URL'].split('@')[-1]}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+def demo(host: str, port: int) -> None:
+    """SQLite + demo data + local WeChat sandbox + the bot, all in one process."""
+    from bot.demo_runner import run_demo
+
+    run_demo(host, port)
+
+
+@main.command()
+@click.option("--user", "openid", default="demo-parent-0001", show_default=True, help="sender openid")
+@click.option("--json", "as_json", is_flag=True, help="one JSON object per line")
+@click.option("--url", default=None, help="post to a running server instead of an in-process bot")
+@click.option("--aes", is_flag=True, help="encrypt pushes (safe mode) in-process")
+def chat(openid: str, as_json: bool, url: str | None, aes: bool) -> None:
+    """Talk to the bot through the signed webhook. Reads lines from stdin when it is not a TTY."""
+    from bot.chat import input_lines, run_chat
+    from bot.demo_runner import demo_simulator, remote_simulator
+
+    interactive = sys.stdin.isatty() and not as_json
+    if url:
+        sim, app = remote_simulator(url), None
+    else:
+        sim, app = demo_simulator(aes=aes)
+    run_chat(sim, app, openid, input_lines(interactive), as_json, interactive)
+
+
+def _register_tool_commands() -> None:
+    """Commands owned by the NLU and knowledge packages, exposed under `xingban`."""
+    from intents.cli import classify_command, eval_command
+    from knowledge.eligibility_cli import eligibility_command
+
+    from knowledge.cli import kb_group
+
+    for command in (kb_group, eval_command, classify_command, eligibility_command):
+        main.add_command(command)
+
+
+_register_tool_commands()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,130 @@
+"""Typed messages in, typed replies out, and the dispatcher that picks a handler.
+
+Handlers are small objects with two verbs, after python-telegram-bot: `check` says cheaply whether
+the message concerns them (returning what it found, or None), `handle` does the work. Handlers sit
+in ordered groups; the first match in the lowest group wins. Handlers never see XML.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+if TYPE_CHECKING:
+    from bot.models import User
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message or event from a parent, with protocol names already translated."""
+
+    openid: str
+    kind: str  # text | voice | image | video | location | link | event | unknown
+    created_at: datetime
+    dedup_key: str
+    text: str = ""  # text content, or the voice recognition result
+    event: str = ""  # subscribe | unsubscribe | scan | click | view | location | other
+    event_key: str = ""  # menu key, or QR scene without the qrscene_ prefix
+
+
+@dataclass
+class Reply:
+    """What the bot says back, plus the bookkeeping stored with the message."""
+
+    text: str = ""
+    articles: list[dict[str, str]] = field(default_factory=list)
+    outcome: str = "answered"  # answered | clarified | escalated | ignored
+    intent: str | None = None
+    confidence: float | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.text and not self.articles
+
+
+class Context:
+    """Everything a handler may use for one message; the classification is computed on demand."""
+
+    def __init__(self, incoming: Incoming, user: User, db: Session, services: Services) -> None:
+        self.incoming = incoming
+        self.user = user
+        self.db = db
+        self.services = services
+        self._text_override: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self._text_override if self._text_override is not None else self.incoming.text
+
+    @property
+    def is_text(self) -> bool:
+        """A message with words in it: typed text, recognised voice, or a rerouted click/choice."""
+        return bool(self.text) and (self._text_override is not None or self.incoming.kind in ("text", "voice"))
+
+    def reroute(self, text: str) -> None:
+        """Treat the message as if the parent had typed `text` (menu clicks, clarify choices)."""
+        self._text_override = text
+        self.__dict__.pop("classification", None)
+
+    def force_intent(self, intent: str) -> None:
+        """The parent told us what they meant (a clarify choice): answer under that intent."""
+        self.__dict__["classification"] = replace(self.classification, intent=intent, decision="answer")
+
+    @cached_property
+    def classification(self) -> Any:
+        return self.services.engine.classify(self.text)
+
+
+class BaseHandler:
+    """A conversation capability. Subclasses override `check` and `handle`."""
+
+    def check(self, ctx: Context) -> Any | None:
+        raise NotImplementedError
+
+    def handle(self, ctx: Context, found: Any) -> Reply:
+        raise NotImplementedError
+
+
+class Dispatcher:
+    """Routes a `Context` to the first handler (by group, then order) whose check matches."""
+
+    def __init__(self) -> None:
+        self._groups: dict[int, list[BaseHandler]] = {}
+        self._error_handlers: list[Callable[[Context, Exception], Reply | None]] = []
+
+    def add_handler(self, handler: BaseHandler, group: int = 0) -> None:
+        self._groups.setdefault(group, []).append(handler)
+
+    def add_error_handler(self, callback: Callable[[Context, Exception], Reply | None]) -> None:
+        self._error_handlers.append(callback)
+
+    @property
+    def handlers(self) -> list[BaseHandler]:
+        return [h for group in sorted(self._groups) for h in self._groups[group]]
+
+    def dispatch(self, ctx: Context) -> Reply:
+        try:
+            for handler in self.handlers:
+                found = handler.check(ctx)
+                if found is not None and found is not False:
+                    return handler.handle(ctx, found)
+        except Exception as exc:  # noqa: BLE001 - every failure goes to the error handlers
+            return self._process_error(ctx, exc)
+        return Reply(outcome="ignored")
+
+    def _process_error(self, ctx: Context, exc: Exception) -> Reply:
+        log.exception("handler failed for message %s", ctx.incoming.dedup_key)
+        for callback in self._error_handlers:
+            reply = callback(ctx, exc)
+            if reply is not None:
+                return reply
+        raise exc

@@ -1,0 +1,129 @@
+"""Receive a push exactly once, answer within WeChat's 5-second budget, or answer later.
+
+1. `claim` stores the message under its unique dedup key; a retry finds the row and gets the
+   stored reply (or `success` while the first attempt is still working).
+2. `process` runs the dispatcher in a worker thread with its own DB session.
+3. If the answer is not ready within the budget, the webhook answers `success` and the worker
+   delivers the reply as a customer-service message when it is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from flask import Flask
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.db import session_scope
+from bot.dispatch import Context, Incoming, Reply
+from bot.models import Message, User
+from bot.privacy import pseudonym
+from bot.services import get_services
+from bot.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+MAX_STORED_TEXT = 2000
+
+
+def get_or_create_user(db: Session, openid: str) -> User:
+    """Find the family by openid, creating it on first contact (safe against a concurrent insert)."""
+    user = db.exec(select(User).where(User.openid == openid)).first()
+    if user is not None:
+        return user
+    try:
+        with db.begin_nested():
+            user = User(openid=openid)
+            db.add(user)
+    except IntegrityError:
+        user = db.exec(select(User).where(User.openid == openid)).one()
+    return user
+
+
+def claim(app: Flask, incoming: Incoming) -> Message | Reply | None:
+    """Store the push once. Returns the new row, or for a retry the earlier reply / None."""
+    with session_scope(app) as db:
+        user = get_or_create_user(db, incoming.openid)
+        user.last_message_at = utcnow()
+        db.commit()
+        row = Message(dedup_key=incoming.dedup_key, user_id=user.id or 0, kind=incoming.kind,
+                      text=incoming.text[:MAX_STORED_TEXT])
+        db.add(row)
+        try:
+            db.commit()
+            return row
+        except IntegrityError:
+            db.rollback()
+        earlier = db.exec(select(Message).where(Message.dedup_key == incoming.dedup_key)).one()
+        if earlier.outcome != "processing" and earlier.delivery == "passive" and earlier.reply_text:
+            return Reply(text=earlier.reply_text, outcome=earlier.outcome, intent=earlier.intent)
+        return None
+
+
+class ReplyJob:
+    """Hands the reply to whoever is still waiting: the webhook, or the later CS delivery."""
+
+    def __init__(self, app: Flask, incoming: Incoming, message_id: int) -> None:
+        self.app = app
+        self.incoming = incoming
+        self.message_id = message_id
+        self._lock = threading.Lock()
+        self._deferred = False
+
+    def run(self) -> Reply:
+        with self.app.app_context():
+            reply = process(self.app, self.incoming, self.message_id)
+            with self._lock:
+                deferred = self._deferred
+            if deferred:
+                deliver_later(self.app, self.incoming.openid, reply, self.message_id)
+            return reply
+
+    def wait(self, budget: float) -> Reply | None:
+        """The reply if ready within `budget` seconds, else None and the job delivers it itself."""
+        future = get_services(self.app).executor.submit(self.run)
+        try:
+            return future.result(timeout=budget)
+        except FutureTimeout:
+            with self._lock:
+                if not future.done():
+                    self._deferred = True
+                    return None
+            return future.result()
+
+
+def process(app: Flask, incoming: Incoming, message_id: int) -> Reply:
+    """Dispatch the message and store what was answered."""
+    services = get_services(app)
+    with session_scope(app) as db:
+        user = get_or_create_user(db, incoming.openid)
+        ctx = Context(incoming, user, db, services)
+        reply = services.dispatcher.dispatch(ctx)
+        row = db.get(Message, message_id)
+        if row is not None:
+            row.intent, row.confidence = reply.intent, reply.confidence
+            row.outcome = reply.outcome
+            row.reply_text = reply.text or (reply.articles[0]["title"] if reply.articles else "")
+    log.info("message %s user=%s intent=%s outcome=%s", message_id, pseudonym(incoming.openid),
+             reply.intent, reply.outcome)
+    return reply
+
+
+def deliver_later(app: Flask, openid: str, reply: Reply, message_id: int) -> None:
+    """Send a slow answer as a customer-service message; record whether it went out."""
+    from bot.wechat_client import WeChatSendError
+
+    status = "deferred"
+    text = reply.text or "\n".join(a.get("title", "") + " " + a.get("url", "") for a in reply.articles)
+    if text:
+        try:
+            get_services(app).client.send_text(openid, text)
+        except WeChatSendError as exc:
+            status = "failed"
+            log.warning("deferred reply %s not delivered: errcode=%s", message_id, exc.errcode)
+    with session_scope(app) as db:
+        row = db.get(Message, message_id)
+        if row is not None:
+            row.delivery = status

@@ -1,0 +1,81 @@
+"""Tables. Store the minimum about a family: no names, no phone numbers, no child identity.
+
+`profile` keeps only eligibility answers the parent consented to save; `dialogue` is the short-lived
+conversation state. Deleting a family removes its messages, tickets and enrolments too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from bot.timeutil import UTCDateTime, utcnow
+
+
+class User(SQLModel, table=True):
+    """A family, known only by its WeChat openid."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    openid: str = Field(index=True, unique=True, max_length=64)
+    region: str | None = Field(default=None, max_length=16)
+    centre_id: int | None = Field(default=None, foreign_key="centres.id")
+    consent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    profile: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    dialogue: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    followed: bool = True
+    reminders_on: bool = False
+    last_message_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Centre(SQLModel, table=True):
+    """A rehabilitation centre; families join it by QR scene or join code."""
+
+    __tablename__ = "centres"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(index=True, unique=True, max_length=32)
+    name: str = Field(max_length=100)
+    region: str = Field(max_length=16)
+    address: str = Field(default="", max_length=200)
+
+
+class Message(SQLModel, table=True):
+    """One inbound WeChat push; `dedup_key` makes each MsgId (or openid+CreateTime) processed once."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("dedup_key", name="uq_messages_dedup_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(max_length=100)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    kind: str = Field(max_length=16)
+    text: str = Field(default="", max_length=4000)
+    intent: str | None = Field(default=None, max_length=32)
+    confidence: float | None = None
+    outcome: str = Field(default="processing", max_length=16)
+    reply_text: str | None = None
+    delivery: str = Field(default="passive", max_length=16)  # passive | deferred | failed
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class Ticket(SQLModel, table=True):
+    """A question handed to a person: the parent asked for one, or the bot could not answer."""
+
+    __tablename__ = "tickets"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True)
+    reason: str = Field(max_length=32)  # human | fallback | not_covered | unhelpful
+    intent_guess: str | None = Field(default=None, max_length=32)
+    region: str | None = Field(default=None, max_length=16)
+    status: str = Field(default="open", max_length=16)  # open | claimed | answered | closed
+    claimed_by: int | None = None
+    answer: str | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,77 @@
+"""The heavy, shared parts of the bot (NLU, knowledge base, rules, WeChat client), loaded once.
+
+Loaders are cached per process so gunicorn's preload and the test suite build each part once.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app
+
+from bot.dispatch import Dispatcher
+
+
+@cache
+def load_engine(cache_dir: str) -> Any:
+    from intents import load_engine as _load
+
+    return _load(Path(cache_dir))
+
+
+@cache
+def load_kb(cache_dir: str) -> Any:
+    from knowledge import load_knowledge_base
+
+    return load_knowledge_base(tokenize=load_engine(cache_dir).tokenize, cache_dir=Path(cache_dir))
+
+
+@cache
+def load_rules() -> Any:
+    from knowledge.eligibility import load_rulebook
+
+    return load_rulebook()
+
+
+class Services:
+    """Per-app access to shared parts; the WeChat client is per app because its config differs."""
+
+    def __init__(self, app: Flask, dispatcher: Dispatcher) -> None:
+        self.config = app.config
+        self.cache_dir = app.config["XINGBAN_CACHE_DIR"] or str(Path(app.instance_path) / "cache")
+        self.dispatcher = dispatcher
+        self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="xingban-reply")
+
+    @cached_property
+    def engine(self) -> Any:
+        return load_engine(self.cache_dir)
+
+    @cached_property
+    def kb(self) -> Any:
+        return load_kb(self.cache_dir)
+
+    @cached_property
+    def rules(self) -> Any:
+        return load_rules()
+
+    @cached_property
+    def client(self) -> Any:
+        from bot.wechat_client import WeChatApiClient
+
+        return WeChatApiClient(
+            self.config["WECHAT_APP_ID"],
+            self.config["WECHAT_APP_SECRET"],
+            self.config["WECHAT_API_BASE_URL"],
+        )
+
+    def preload(self) -> None:
+        """Build the NLU, index and rules now, before serving (and before gunicorn forks)."""
+        Path(self.cache_dir).mkdir(parents=True, exist_ok=True)
+        _ = self.engine, self.kb, self.rules
+
+
+def get_services(app: Flask | None = None) -> Services:
+    return (app or current_app).extensions["xingban"]

@@ -1,0 +1,88 @@
+"""The `/wechat` webhook: a short, linear view over the protocol and inbox steps."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Flask, Response, current_app, request
+from wechatpy.crypto import WeChatCrypto
+
+from bot.inbox import ReplyJob, claim
+from bot.models import Message
+from bot.wechat_protocol import (
+    ProtocolError,
+    check_body,
+    decrypt_body,
+    encrypt_reply,
+    parse_incoming,
+    render_reply,
+    verify_signature,
+)
+
+log = logging.getLogger(__name__)
+bp = Blueprint("wechat", __name__)
+
+
+def init_app(app: Flask) -> None:
+    aes_key = app.config["WECHAT_ENCODING_AES_KEY"]
+    app.extensions["wechat_crypto"] = (
+        WeChatCrypto(app.config["WECHAT_TOKEN"], aes_key, app.config["WECHAT_APP_ID"]) if aes_key else None
+    )
+    app.register_blueprint(bp)
+
+
+@bp.errorhandler(ProtocolError)
+def _protocol_error(exc: ProtocolError) -> Response:
+    log.info("webhook refused: %s", exc.reason)
+    return Response(exc.reason, status=exc.status, mimetype="text/plain")
+
+
+@bp.get("/wechat")
+def verify() -> Response:
+    """Server verification: echo `echostr` when the signature is right."""
+    verify_signature(current_app.config["WECHAT_TOKEN"], request.args.to_dict(), float("inf"))
+    return Response(request.args.get("echostr", ""), mimetype="text/plain")
+
+
+@bp.post("/wechat")
+def receive() -> Response:
+    config = current_app.config
+    args = request.args.to_dict()
+    verify_signature(config["WECHAT_TOKEN"], args, config["XINGBAN_MAX_CLOCK_SKEW"])
+    body = read_limited_body(int(config["XINGBAN_MAX_BODY_BYTES"]))
+    check_body(body)
+    crypto = current_app.extensions["wechat_crypto"]
+    encrypted = args.get("encrypt_type") == "aes"
+    if encrypted and crypto is None:
+        raise ProtocolError(400, "safe mode is not configured")
+    xml = decrypt_body(crypto, body, args) if encrypted else body
+    incoming, message = parse_incoming(xml)
+    claimed = claim(current_app._get_current_object(), incoming)  # type: ignore[attr-defined]
+    if isinstance(claimed, Message):
+        job = ReplyJob(current_app._get_current_object(), incoming, claimed.id or 0)  # type: ignore[attr-defined]
+        reply = job.wait(config["XINGBAN_REPLY_BUDGET"])
+    else:
+        reply = claimed
+    if reply is None or reply.is_empty:
+        return Response("success", mimetype="text/plain")
+    out = render_reply(reply, message)
+    if encrypted:
+        out = encrypt_reply(crypto, out, args)
+    return Response(out, mimetype="application/xml")
+
+
+def read_limited_body(limit: int) -> bytes:
+    """Read at most `limit` bytes; a larger body is refused before it is parsed."""
+    if request.content_length is not None and request.content_length > limit:
+        raise ProtocolError(413, "body too large")
+    body = request.stream.read(limit + 1)
+    if len(body) > limit:
+        raise ProtocolError(413, "body too large")
+    return body
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    """Infrastructure trouble (e.g. the database restarting): fail cleanly so WeChat retries."""
+    log.error("webhook failed: %s", type(exc).__name__)
+    return Response("temporarily unavailable", status=503, mimetype="text/plain")

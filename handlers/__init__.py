@@ -1,0 +1,48 @@
+"""Conversation capabilities, one module each, registered on the dispatcher in priority groups.
+
+Group 0: events and messages without words. Group 1: a pending dialogue owns the next message.
+Group 2: confident intents. Group 3: clarify when unsure, else hand to a person.
+"""
+
+from __future__ import annotations
+
+from bot.dispatch import Context, Dispatcher, Reply
+from handlers.clarify import ClarifyChoiceHandler, ClarifyHandler
+from handlers.escalation import FallbackHandler, HumanHandler
+from handlers.events import (
+    ClickHandler,
+    IgnoredEventHandler,
+    ScanHandler,
+    SubscribeHandler,
+    UnsubscribeHandler,
+)
+from handlers.media import MediaHandler
+from handlers.policy import PolicyHandler, RegionAnswerHandler
+from handlers.privacy import DeleteConfirmHandler, DeleteDataHandler
+from handlers.reminders import ReminderSwitchHandler
+from handlers.smalltalk import GreetingHandler, ThanksHandler
+from handlers.texts import say
+
+__all__ = ["build_dispatcher"]
+
+
+def build_dispatcher() -> Dispatcher:
+    dispatcher = Dispatcher()
+    for handler in (SubscribeHandler(), UnsubscribeHandler(), ScanHandler(), ClickHandler(),
+                    IgnoredEventHandler(), MediaHandler()):
+        dispatcher.add_handler(handler, group=0)
+    for handler in (DeleteConfirmHandler(), RegionAnswerHandler(), ClarifyChoiceHandler()):
+        dispatcher.add_handler(handler, group=1)
+    for handler in (HumanHandler(), DeleteDataHandler(), GreetingHandler(), ThanksHandler(),
+                    ReminderSwitchHandler(), PolicyHandler()):
+        dispatcher.add_handler(handler, group=2)
+    dispatcher.add_handler(ClarifyHandler(), group=3)
+    dispatcher.add_handler(FallbackHandler(), group=3)
+    dispatcher.add_error_handler(apologise)
+    return dispatcher
+
+
+def apologise(ctx: Context, exc: Exception) -> Reply:
+    """A bug must not leave the parent without an answer; the failure is logged by the dispatcher."""
+    ctx.db.rollback()
+    return Reply(text=say("error"), outcome="escalated", intent=None)

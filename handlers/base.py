@@ -1,0 +1,64 @@
+"""Small building blocks shared by the handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.dispatch import BaseHandler, Context, Reply
+
+
+class IntentHandler(BaseHandler):
+    """Matches text messages whose confident intent is one of `intents`."""
+
+    intents: tuple[str, ...] = ()
+
+    def check(self, ctx: Context) -> Any | None:
+        if not ctx.is_text:
+            return None
+        result = ctx.classification
+        if result.decision == "answer" and result.intent in self.intents:
+            return result
+        return None
+
+    def handle(self, ctx: Context, found: Any) -> Reply:
+        raise NotImplementedError
+
+
+def remember_region(ctx: Context, slots: dict[str, Any]) -> None:
+    """A region the parent names becomes their region from now on."""
+    region = slots.get("region")
+    if region:
+        ctx.user.region = region
+
+
+def set_dialogue(ctx: Context, **state: Any) -> None:
+    """Replace the parent's pending dialogue state (assign, so the JSON column is marked dirty)."""
+    ctx.user.dialogue = dict(state)
+
+
+def clear_dialogue(ctx: Context) -> None:
+    ctx.user.dialogue = {}
+
+
+class DialogueHandler(BaseHandler):
+    """Owns the parent's next message while its dialogue is pending (`user.dialogue["await"]`).
+
+    `resume` returns None when the message is not an answer to our question; the dialogue is then
+    dropped and the message is dispatched as a fresh question.
+    """
+
+    name: str = ""
+
+    def check(self, ctx: Context) -> Any | None:
+        state = ctx.user.dialogue or {}
+        return state if ctx.is_text and state.get("await") == self.name else None
+
+    def handle(self, ctx: Context, found: Any) -> Reply:
+        reply = self.resume(ctx, found)
+        if reply is not None:
+            return reply
+        clear_dialogue(ctx)
+        return ctx.services.dispatcher.dispatch(ctx)
+
+    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+        raise NotImplementedError

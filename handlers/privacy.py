@@ -1,0 +1,33 @@
+"""`delete_data`: erase everything about the family, after one explicit confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.dispatch import Context, Reply
+from bot.privacy import erase_user
+from handlers.base import DialogueHandler, IntentHandler, clear_dialogue, set_dialogue
+from handlers.texts import say
+
+CONFIRM_WORDS = ("确认删除", "确定删除", "确认")
+
+
+class DeleteDataHandler(IntentHandler):
+    intents = ("delete_data",)
+
+    def handle(self, ctx: Context, found: Any) -> Reply:
+        set_dialogue(ctx, **{"await": "delete"})
+        return Reply(text=say("delete_confirm"), outcome="clarified", intent="delete_data",
+                     confidence=found.confidence)
+
+
+class DeleteConfirmHandler(DialogueHandler):
+    name = "delete"
+
+    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+        if ctx.text.strip() in CONFIRM_WORDS:
+            ctx.db.flush()
+            erase_user(ctx.db, ctx.user.openid)
+            return Reply(text=say("delete_done"), intent="delete_data")
+        clear_dialogue(ctx)
+        return Reply(text=say("delete_cancelled"), intent="delete_data")

@@ -1,0 +1,25 @@
+"""Greetings and thanks: short, warm, and pointing at what the bot can do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.dispatch import Context, Reply
+from handlers.base import IntentHandler, remember_region
+from handlers.texts import say
+
+
+class GreetingHandler(IntentHandler):
+    intents = ("greeting",)
+
+    def handle(self, ctx: Context, found: Any) -> Reply:
+        remember_region(ctx, found.slots)
+        hint = "" if ctx.user.region else say("greeting_region_hint")
+        return Reply(text=say("greeting", region_hint=hint), intent="greeting", confidence=found.confidence)
+
+
+class ThanksHandler(IntentHandler):
+    intents = ("thanks",)
+
+    def handle(self, ctx: Context, found: Any) -> Reply:
+        return Reply(text=say("thanks"), intent="thanks", confidence=found.confidence)

@@ -1,0 +1,38 @@
+"""The bot's fixed wording, loaded from replies.yaml once."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+HERE = Path(__file__).parent
+
+
+@cache
+def _replies() -> dict[str, Any]:
+    return yaml.safe_load((HERE / "replies.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def menu_keys() -> dict[str, str]:
+    return yaml.safe_load((HERE / "menu.yaml").read_text(encoding="utf-8"))
+
+
+def say(key: str, **values: Any) -> str:
+    """The reply text for `key`, with `{placeholders}` filled."""
+    return str(_replies()[key]).format(**values)
+
+
+def region_name(region: str | None) -> str:
+    return _replies()["region_names"].get(region or "", "")
+
+
+def region_choices() -> list[str]:
+    return list(_replies()["region_choices"])
+
+
+def intent_label(intent: str) -> str:
+    return _replies()["intent_labels"].get(intent, intent)

@@ -1,0 +1,139 @@
+"""Step 6: pull eligibility-profile slots (and a `when` token) out of the normalised text.
+
+Slot names follow docs/contracts.md: region, age (float years), diagnosis ("diagnosed"|"suspected"),
+residency ("hukou"|"residence_permit"), hardship, disability_certificate, sunshine_card (bools),
+plus optional `when` ("today", "tomorrow", "this_week", "next_wed", "sat", ...).
+Keyword tables live in data/slots.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from .config import load_yaml
+
+DEFAULTS: dict[str, Any] = {
+    "min_age": 0.0,  # ages outside [min_age, max_age] are ignored (e.g. 2025岁 is not an age)
+    "max_age": 30.0,
+    "negation_window": 3,  # characters before a flag keyword searched for a negator (没有残疾证)
+}
+
+_WEEKDAYS = {"一": "mon", "二": "tue", "三": "wed", "四": "thu", "五": "fri", "六": "sat", "日": "sun", "天": "sun",
+             "1": "mon", "2": "tue", "3": "wed", "4": "thu", "5": "fri", "6": "sat", "7": "sun"}
+
+# 4岁 / 3.5岁 / 1岁8个月 / 7周岁; not part of a range (7-14岁, 7到14岁) and not a threshold (未满7周岁)
+_AGE_RE = re.compile(r"(?<![\d.~\-到至])(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:\s*(\d+)\s*个?月)?")
+_AGE_RANGE_AFTER = re.compile(r"^\s*(?:[-~到至]|以上|以下|以内|之间)")
+_AGE_THRESHOLD_BEFORE = re.compile(r"(?:未满|不满|不到|超过|满了?|大于|小于|[-~到至])\s*$")
+_MONTHS_RE = re.compile(r"(?<![\d.])(\d+)\s*个月(?:大|的宝宝|的孩子)")
+_WEEKDAY_RE = re.compile(r"(下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
+
+
+class SlotExtractor:
+    def __init__(self, table: dict[str, Any], settings: dict[str, Any] | None = None):
+        from .config import merged
+
+        self.settings = merged(DEFAULTS, settings)
+        self.table = table
+        self._region_order = list(table["region_order"])
+        self._region_keywords = {r: list(table["region_keywords"][r]) for r in self._region_order}
+        self._region_exclude = list(table.get("region_exclude", []))
+        self._when = [(str(k), str(v)) for k, v in table.get("when", [])]
+        self._when.sort(key=lambda kv: -len(kv[0]))
+
+    @classmethod
+    def from_file(cls, path: Path, settings: dict[str, Any] | None = None) -> SlotExtractor:
+        return cls(load_yaml(path), settings)
+
+    def region(self, text: str) -> str | None:
+        for word in self._region_exclude:
+            text = text.replace(word, " ")
+        for region in self._region_order:
+            if any(k in text for k in self._region_keywords[region]):
+                return region
+        return None
+
+    def age(self, text: str) -> float | None:
+        lo, hi = self.settings["min_age"], self.settings["max_age"]
+        for m in _AGE_RE.finditer(text):
+            if _AGE_RANGE_AFTER.match(text[m.end() :]) or _AGE_THRESHOLD_BEFORE.search(text[: m.start()]):
+                # "满" right before the age is the child's age when followed by 了 (满9岁了)
+                if not (text[: m.start()].endswith("满") and text[m.end() : m.end() + 1] == "了"):
+                    continue
+            years = float(m.group(1))
+            if m.group(2):
+                years += int(m.group(2)) / 12
+            if lo <= years <= hi:
+                return round(years, 2)
+        m = _MONTHS_RE.search(text)
+        if m:
+            return round(int(m.group(1)) / 12, 2)
+        return None
+
+    def _negated(self, text: str, start: int) -> bool:
+        window = text[max(0, start - self.settings["negation_window"]) : start]
+        return any(window.endswith(neg) for neg in self.table.get("flag_negators", []))
+
+    def _flag(self, text: str, keywords: list[str]) -> bool | None:
+        value: bool | None = None
+        for kw in sorted(keywords, key=len, reverse=True):
+            start = text.find(kw)
+            while start != -1:
+                negated = self._negated(text, start)
+                if not negated:
+                    return True
+                value = False
+                start = text.find(kw, start + len(kw))
+        return value
+
+    def diagnosis(self, text: str) -> str | None:
+        d = self.table["diagnosis"]
+        if any(k in text for k in d["negated_diagnosed"]):
+            return "suspected"
+        if any(k in text for k in d["diagnosed"]):
+            return "diagnosed"
+        if any(k in text for k in d["suspected"]):
+            return "suspected"
+        return None
+
+    def residency(self, text: str) -> str | None:
+        r = self.table["residency"]
+        permit = self._flag(text, r["residence_permit"])
+        if permit:
+            return "residence_permit"
+        for kw in r["hukou"]:
+            start = text.find(kw)
+            while start != -1:
+                before = text[max(0, start - 4) : start]
+                if not any(neg in before for neg in r["hukou_negators"]):
+                    return "hukou"
+                start = text.find(kw, start + len(kw))
+        return None
+
+    def when(self, text: str) -> str | None:
+        m = _WEEKDAY_RE.search(text)
+        if m:
+            day = _WEEKDAYS[m.group(2)]
+            return f"next_{day}" if m.group(1) and m.group(1).startswith("下") else day
+        for word, token in self._when:
+            if word in text:
+                return token
+        return None
+
+    def extract(self, text: str) -> dict[str, Any]:
+        slots: dict[str, Any] = {}
+        values = {
+            "region": self.region(text),
+            "age": self.age(text),
+            "diagnosis": self.diagnosis(text),
+            "residency": self.residency(text),
+        }
+        for name, keywords in self.table["flags"].items():
+            values[name] = self._flag(text, keywords)
+        values["when"] = self.when(text)
+        for name, value in values.items():
+            if value is not None:
+                slots[name] = value
+        return slots

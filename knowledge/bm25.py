@@ -1,0 +1,39 @@
+"""Okapi BM25 over short token lists; small enough to own instead of adding a dependency."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+
+class BM25:
+    """Index a fixed list of documents (token lists) and score queries against them."""
+
+    def __init__(self, docs: Sequence[Sequence[str]], k1: float = 1.5, b: float = 0.75) -> None:
+        self.k1, self.b = k1, b
+        self.freqs = [Counter(doc) for doc in docs]
+        self.lengths = [len(doc) for doc in docs]
+        self.avg_len = (sum(self.lengths) / len(docs)) if docs else 0.0
+        df: Counter[str] = Counter()
+        for freq in self.freqs:
+            df.update(freq.keys())
+        n = len(docs)
+        # BM25+ style floor: idf never negative, so very common words add nothing rather than subtract.
+        self.idf = {term: math.log(1 + (n - count + 0.5) / (count + 0.5)) for term, count in df.items()}
+
+    def score(self, query: Sequence[str], index: int) -> float:
+        """BM25 score of document `index` for the query tokens (repeats in the query count once)."""
+        freq, length = self.freqs[index], self.lengths[index]
+        norm = self.k1 * (1 - self.b + self.b * length / self.avg_len) if self.avg_len else self.k1
+        total = 0.0
+        for term in set(query):
+            tf = freq.get(term, 0)
+            if tf:
+                total += self.idf[term] * tf * (self.k1 + 1) / (tf + norm)
+        return total
+
+    def scores(self, query: Sequence[str], indices: Sequence[int] | None = None) -> dict[int, float]:
+        """Scores for the given documents (all when None)."""
+        wanted = range(len(self.freqs)) if indices is None else indices
+        return {i: self.score(query, i) for i in wanted}

@@ -1,0 +1,157 @@
+"""`kb check`: verify every quote is in its source, every number in an answer is in its quotes, no dupes."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any
+
+from knowledge.config import load_settings
+from knowledge.entries import ALL, Entry, SourceDoc, load_sources, parse_entry
+from knowledge.numbers import extract_numbers, stated_values
+from knowledge.yamlload import KnowledgeError, line_of, load_yaml
+
+_SPACE = re.compile(r"\s+")
+_PUNCT = re.compile(r"[\W_]+")
+
+
+def squash(text: str) -> str:
+    """NFKC and no whitespace: PDF line breaks and full-width digits must not defeat quote matching."""
+    return _SPACE.sub("", unicodedata.normalize("NFKC", text))
+
+
+def check_tree(root: Path) -> tuple[list[str], list[Entry]]:
+    """All problems as `file:line: message` lines, plus the entries that parsed."""
+    try:
+        settings = load_settings(root / "data")
+        sources = load_sources(root)
+    except KnowledgeError as exc:
+        return [str(exc)], []
+    errors: list[str] = []
+    texts: dict[str, str] = {}
+    for doc in sources.values():
+        try:
+            texts[squash(doc.document)] = squash(doc.file.read_text(encoding="utf-8"))
+        except OSError as exc:
+            errors.append(f"{root / 'sources' / 'index.yaml'}:1: cannot read {doc.file}: {exc}")
+    entries = _parse_all(root, sources, set(settings.intents), errors)
+    for entry in entries:
+        where = f"{entry.path}:{entry.line}"
+        size = len(entry.answer.encode("utf-8"))
+        if size > settings.answer_max_bytes:
+            errors.append(f"{where}: answer of {entry.id} is {size} bytes, limit {settings.answer_max_bytes}")
+        for cite in entry.sources:
+            errors.extend(_check_quote(f"{entry.path}:{cite.line}", cite.document, cite.quote, texts))
+        errors.extend(_check_coverage(entry, sources))
+        supported: set[float] = set()
+        for cite in entry.sources:
+            supported |= {round(v, 6) for v in stated_values(cite.quote)}
+        for surface, value in extract_numbers(entry.answer):
+            if round(value, 6) not in supported:
+                errors.append(f"{where}: number {surface!r} in answer of {entry.id} is not in its quotes")
+    errors.extend(_check_duplicates(entries, settings.near_duplicate_ratio))
+    for path in sorted((root / "rules").glob("*.yaml")) if (root / "rules").is_dir() else []:
+        try:
+            data = load_yaml(path)
+        except KnowledgeError as exc:
+            errors.append(str(exc))
+            continue
+        for node in _citations(data):
+            errors.extend(_check_quote(f"{path}:{line_of(node)}", node["document"], node["quote"], texts))
+    return errors, entries
+
+
+def _parse_all(root: Path, sources: dict[str, SourceDoc], intents: set[str], errors: list[str]) -> list[Entry]:
+    entries: list[Entry] = []
+    for path in sorted((root / "entries").glob("*.yaml")):
+        try:
+            data = load_yaml(path)
+        except KnowledgeError as exc:
+            errors.append(str(exc))
+            continue
+        if not isinstance(data, list):
+            errors.append(f"{path}:{line_of(data)}: expected a list of entries")
+            continue
+        for item in data:
+            try:
+                entries.append(parse_entry(item, path, set(sources), intents))
+            except KnowledgeError as exc:
+                errors.append(str(exc))
+    return entries
+
+
+def _check_quote(where: str, document: Any, quote: Any, texts: dict[str, str]) -> list[str]:
+    if not isinstance(document, str) or not isinstance(quote, str) or not quote.strip():
+        return [f"{where}: citation needs string document and non-empty quote"]
+    text = texts.get(squash(document))
+    if text is None:
+        return [f"{where}: unknown document {document!r}"]
+    if squash(quote) not in text:
+        return [f"{where}: quote not found in {document}: {quote[:40]!r}"]
+    return []
+
+
+def _check_coverage(entry: Entry, sources: dict[str, SourceDoc]) -> list[str]:
+    """Each region an entry claims must be backed by a quote from that region's document."""
+    where = f"{entry.path}:{entry.line}"
+    cited = {squash(c.document) for c in entry.sources}
+    claimed = list(sources) if ALL in entry.regions else list(entry.regions)
+    errors = [f"{where}: {entry.id} claims {r} but quotes nothing from {sources[r].document}"
+              for r in claimed if squash(sources[r].document) not in cited]
+    allowed = {squash(sources[r].document) for r in claimed}
+    errors += [f"{entry.path}:{c.line}: {entry.id} quotes {c.document}, which is not one of its regions"
+               for c in entry.sources if squash(c.document) not in allowed]
+    return errors
+
+
+def _check_duplicates(entries: list[Entry], ratio: float) -> list[str]:
+    errors: list[str] = []
+    seen_ids: dict[str, Entry] = {}
+    seen_questions: dict[str, Entry] = {}
+    for entry in entries:
+        where = f"{entry.path}:{entry.line}"
+        if entry.id in seen_ids:
+            first = seen_ids[entry.id]
+            errors.append(f"{where}: duplicate id {entry.id} (first at {first.path}:{first.line})")
+        seen_ids.setdefault(entry.id, entry)
+        counts = Counter(_PUNCT.sub("", squash(q).lower()) for q in entry.questions + entry.held_out)
+        for key in counts:
+            other = seen_questions.get(key)
+            if other is not None or counts[key] > 1:
+                other = other or entry
+                errors.append(f"{where}: duplicate question {key!r} (also in {other.id} at {other.path}:{other.line})")
+            seen_questions.setdefault(key, entry)
+    answers = [(_PUNCT.sub("", squash(e.answer)), e) for e in entries]
+    for i, (a, entry) in enumerate(answers):
+        for b, other in answers[:i]:
+            matcher = SequenceMatcher(None, a, b, autojunk=False)
+            if matcher.real_quick_ratio() >= ratio and matcher.quick_ratio() >= ratio and matcher.ratio() >= ratio:
+                errors.append(f"{entry.path}:{entry.line}: answer of {entry.id} duplicates {other.id} "
+                              f"({other.path}:{other.line})")
+    return errors
+
+
+def _citations(node: Any) -> list[dict]:
+    """Every mapping anywhere in a rules file that has both `document` and `quote`."""
+    found: list[dict] = []
+    if isinstance(node, dict):
+        if "document" in node and "quote" in node:
+            found.append(node)
+        for value in node.values():
+            found.extend(_citations(value))
+    elif isinstance(node, list):
+        for value in node:
+            found.extend(_citations(value))
+    return found
+
+
+def summary(entries: list[Entry]) -> str:
+    """One line: totals per region and per intent."""
+    regions = Counter(r for e in entries for r in e.regions)
+    intents = Counter(i for e in entries for i in e.intents)
+    fmt = ", ".join
+    return (f"{len(entries)} entries ok; regions: {fmt(f'{k}={v}' for k, v in sorted(regions.items()))}; "
+            f"intents: {fmt(f'{k}={v}' for k, v in sorted(intents.items()))}")

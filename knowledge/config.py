@@ -1,0 +1,74 @@
+"""Settings from data/settings.yaml (thresholds, fixed texts), so tuning never touches code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from knowledge.yamlload import KnowledgeError, line_of, load_yaml
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the knowledge base reads from settings.yaml."""
+
+    intents: tuple[str, ...]
+    region_aliases: dict[str, tuple[str, ...]]
+    k1: float
+    b: float
+    answer_weight: float
+    min_score: float
+    ask_region_ratio: float
+    intent_fallback: bool
+    answer_max_bytes: int
+    near_duplicate_ratio: float
+    disclaimer: str
+    disclaimer_intents: frozenset[str]
+    disclaimer_if_money_intents: frozenset[str]
+    messages: dict[str, str]
+
+
+def _get(data: Any, path: Path, *keys: str) -> Any:
+    node = data
+    for key in keys:
+        if not isinstance(node, dict) or key not in node:
+            raise KnowledgeError(f"{path}:{line_of(node)}: missing setting {'.'.join(keys)}")
+        node = node[key]
+    return node
+
+
+def _number(data: Any, path: Path, *keys: str) -> float:
+    value = _get(data, path, *keys)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise KnowledgeError(f"{path}:{line_of(data)}: setting {'.'.join(keys)} must be a number")
+    return float(value)
+
+
+def load_settings(data_dir: Path) -> Settings:
+    """Read and type-check data/settings.yaml."""
+    path = data_dir / "settings.yaml"
+    data = load_yaml(path)
+    messages = _get(data, path, "messages")
+    required = ("citation_prefix", "region_label", "ask_region", "not_covered", "expired")
+    if not isinstance(messages, dict) or any(not isinstance(messages.get(k), str) for k in required):
+        raise KnowledgeError(f"{path}:{line_of(messages)}: messages needs string keys {', '.join(required)}")
+    aliases = _get(data, path, "region_aliases")
+    if not isinstance(aliases, dict) or not all(isinstance(v, list) for v in aliases.values()):
+        raise KnowledgeError(f"{path}:{line_of(aliases)}: region_aliases must map region -> list of names")
+    return Settings(
+        intents=tuple(_get(data, path, "intents")),
+        region_aliases={k: tuple(str(a) for a in v) for k, v in aliases.items()},
+        k1=_number(data, path, "retrieval", "k1"),
+        b=_number(data, path, "retrieval", "b"),
+        answer_weight=_number(data, path, "retrieval", "answer_weight"),
+        min_score=_number(data, path, "retrieval", "min_score"),
+        ask_region_ratio=_number(data, path, "retrieval", "ask_region_ratio"),
+        intent_fallback=bool(_get(data, path, "retrieval", "intent_fallback")),
+        answer_max_bytes=int(_number(data, path, "limits", "answer_max_bytes")),
+        near_duplicate_ratio=_number(data, path, "limits", "near_duplicate_ratio"),
+        disclaimer=str(_get(data, path, "disclaimer")),
+        disclaimer_intents=frozenset(_get(data, path, "disclaimer_intents")),
+        disclaimer_if_money_intents=frozenset(_get(data, path, "disclaimer_if_money_intents")),
+        messages={k: str(v) for k, v in messages.items()},
+    )

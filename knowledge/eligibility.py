@@ -1,0 +1,169 @@
+"""Eligibility engine: evaluates a family's profile against the policy rules in knowledge/rules/*.yaml.
+
+Rules of one policy form a decision list: the first rule whose conditions hold gives the outcome, and when
+none can hold the child is not eligible. Conditions are three-valued; while an unknown fact could still change
+the outcome the result is `need_info`, listing the missing facts with the most decisive question first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+from statistics import mean
+from typing import Any
+
+from knowledge.eligibility_conditions import Tri
+from knowledge.eligibility_dialogue import question_text
+from knowledge.eligibility_reasons import Reason, decided_reasons, reason_from
+from knowledge.eligibility_rules import AMOUNT_FIELDS, Policy, Rule, RuleBookError, load_policies
+from knowledge.profile import BOOLS, ENUMS, FIELD_ORDER, Profile, ProfileError
+
+__all__ = ["EligibilityResult", "RuleBook", "RuleBookError", "ProfileError", "load_rulebook", "DISCLAIMER"]
+
+DISCLAIMER = "以上是根据政策文件原文的初步判断，不是官方审核结果，以当地残联审核为准。"
+_UNKNOWN = object()
+
+
+@dataclass
+class EligibilityResult:
+    status: str  # eligible | not_eligible | need_info | not_covered
+    policy: str | None = None
+    region: str | None = None
+    rule: str | None = None
+    amounts: dict[str, float | None] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    next_question: str | None = None
+    reasons: list[Reason] = field(default_factory=list)
+    disclaimer: str = DISCLAIMER
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"status": self.status, "policy": self.policy, "region": self.region, "rule": self.rule}
+        for key in AMOUNT_FIELDS:
+            value = self.amounts.get(key)
+            out[key] = int(value) if isinstance(value, float) and value.is_integer() else value
+        out.update(missing=list(self.missing), next_question=self.next_question,
+                   reasons=[r.to_dict() for r in self.reasons], disclaimer=self.disclaimer)
+        return out
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    rule: Rule | None  # None: no rule applies -> not eligible
+    amounts: dict[str, Any]  # value, None (document gives none) or _UNKNOWN
+    unknown: tuple[str, ...]  # fields that decide whether this candidate applies / its amounts
+
+    @property
+    def key(self) -> tuple | None:
+        if any(v is _UNKNOWN for v in self.amounts.values()):
+            return None
+        status = self.rule.status if self.rule else "not_eligible"
+        return (status, *(self.amounts.get(k) for k in AMOUNT_FIELDS))
+
+
+class RuleBook:
+    def __init__(self, policies: dict[str, Policy]):
+        self.policies = policies
+
+    def evaluate(self, profile: dict | Profile) -> EligibilityResult:
+        p = Profile.from_dict(profile)
+        if p.region is None:
+            return EligibilityResult("need_info", missing=["region"], next_question=question_text("region"))
+        policy = self.policies.get(p.region)
+        if policy is None:
+            return EligibilityResult("not_covered", region=p.region, reasons=[Reason(
+                f"暂未收录“{p.region}”的政策，目前支持：綦江、重庆、上海、诸暨、广西", "")])
+        if not policy.covers(p.today()):
+            return self._outside_validity(policy, p)
+        cands = _candidates(policy, p)
+        keys = {c.key for c in cands}
+        if len(keys) == 1 and None not in keys:
+            chosen = cands[-1]
+            return EligibilityResult(
+                chosen.rule.status if chosen.rule else "not_eligible", policy.document, policy.region,
+                chosen.rule.id if chosen.rule else None, dict(chosen.amounts),
+                reasons=decided_reasons(policy, chosen.rule, p))
+        missing = _order_missing(policy, p, cands)
+        common, reasons = {}, []
+        for key in AMOUNT_FIELDS:
+            values = {repr(c.amounts.get(key)) for c in cands}
+            value = cands[0].amounts.get(key)
+            if len(values) == 1 and value is not _UNKNOWN and value is not None:
+                common[key] = value
+                reasons += [reason_from(case.text, case.source) for case in cands[0].rule.amounts[key]
+                            if case.value == value][:1]
+        return EligibilityResult("need_info", policy.document, policy.region, None, common, missing,
+                                 question_text(missing[0]), reasons)
+
+    def _outside_validity(self, policy: Policy, p: Profile) -> EligibilityResult:
+        span = f"{policy.valid_from or '（未写明）'} 至 {policy.valid_to or '（未写明）'}"
+        text = f"《{policy.document}》的有效期为 {span}，查询日期 {p.today()} 不在有效期内"
+        return EligibilityResult("not_covered", policy.document, policy.region,
+                                 reasons=[reason_from(text, policy.validity_source)])
+
+
+def _candidates(policy: Policy, p: Profile) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    for rule in policy.rules:
+        value: Tri = rule.when.evaluate(p)
+        if value is False:
+            continue
+        amounts, unknown = _amounts(rule, p)
+        out.append(_Candidate(rule, amounts, tuple(rule.when.unknown_fields(p)) + unknown))
+        if value is True:
+            return out
+    out.append(_Candidate(None, {}, ()))
+    return out
+
+
+def _amounts(rule: Rule, p: Profile) -> tuple[dict[str, Any], tuple[str, ...]]:
+    amounts: dict[str, Any] = {}
+    unknown: list[str] = []
+    for key in AMOUNT_FIELDS:
+        amounts[key] = None
+        for case in rule.amounts.get(key, ()):
+            hit = True if case.when is None else case.when.evaluate(p)
+            if hit is None:
+                amounts[key] = _UNKNOWN
+                unknown += case.when.unknown_fields(p)
+                break
+            if hit:
+                amounts[key] = case.value
+                break
+    return amounts, tuple(unknown)
+
+
+def _missing_fields(cands: list[_Candidate]) -> list[str]:
+    return list(dict.fromkeys(f for c in cands for f in c.unknown))
+
+
+def _domain(policy: Policy, name: str) -> list[Any]:
+    if name in BOOLS:
+        return [True, False]
+    if name in ENUMS:
+        return list(ENUMS[name])
+    probes = {v for c in policy.conditions.values() if c.field == name for v in c.probe_values()}
+    return sorted(probes) or [0.0]
+
+
+def _order_missing(policy: Policy, p: Profile, cands: list[_Candidate]) -> list[str]:
+    """Most decisive first: fewest outcomes left on average once answered, then fewest questions left."""
+    fields = _missing_fields(cands)
+    mentions = [f for c in cands for f in c.unknown]
+
+    def score(name: str) -> tuple:
+        outcomes, left = [], []
+        for value in _domain(policy, name):
+            after = _candidates(policy, dataclasses.replace(p, **{name: value}))
+            keys = [c.key if c.key is not None else id(c) for c in after]
+            outcomes.append(len(set(keys)))
+            left.append(len(_missing_fields(after)))
+        order = FIELD_ORDER.index(name) if name in FIELD_ORDER else len(FIELD_ORDER)
+        return (mean(outcomes), mean(left), -mentions.count(name), order)
+
+    return sorted(fields, key=score)
+
+
+def load_rulebook(root: Path | None = None) -> RuleBook:
+    """Load every policy YAML under `root` (default: knowledge/rules); bad YAML raises RuleBookError."""
+    return RuleBook(load_policies(root))

@@ -1,0 +1,276 @@
+"""Load and validate the per-policy rules YAML (knowledge/rules/<region>.yaml) with line numbers in errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from knowledge.eligibility_conditions import Condition, Expr, parse_expr
+from knowledge.profile import BOOLS, ENUMS, NUMBERS, ProfileError, _check
+
+try:  # share the knowledge package's error type when it exists (owned by another module)
+    from knowledge import KnowledgeError as _Base  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on knowledge/__init__.py
+    _Base = ValueError
+
+DEFAULT_ROOT = Path(__file__).resolve().parent / "rules"
+AMOUNT_FIELDS = (
+    "annual_cap_yuan", "monthly_cap_yuan", "transport_monthly_yuan", "transport_months_per_year", "years_limit",
+)
+STATUSES = ("eligible", "not_eligible")
+POLICY_KEYS = {
+    "region", "document", "title", "valid_from", "valid_to", "validity_source", "conditions", "rules",
+    "notes", "not_eligible_notes", "shared",
+}
+RULE_KEYS = {"id", "title", "when", "status", "notes", *AMOUNT_FIELDS}
+CONDITION_KINDS = ("equals", "in", "min_years", "max_years", "under", "at_least")
+
+
+class RuleBookError(_Base):
+    """Bad rules YAML; the message starts with `path:line:`."""
+
+
+class _LineDict(dict):
+    line = 0
+
+
+class _Loader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
+    out = _LineDict(loader.construct_mapping(node, deep=True))
+    out.line = node.start_mark.line + 1
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+@dataclass(frozen=True)
+class Source:
+    document: str
+    clause: str
+    quote: str
+
+    def label(self) -> str:
+        return f"{self.document} {self.clause}".strip()
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class AmountCase:
+    when: Expr | None
+    value: float
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    when: Expr
+    status: str
+    amounts: dict[str, tuple[AmountCase, ...]]
+    notes: tuple[Note, ...]
+
+
+@dataclass
+class Policy:
+    region: str
+    document: str
+    title: str
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    validity_source: Source | None
+    conditions: dict[str, Condition]
+    rules: list[Rule]
+    notes: tuple[Note, ...] = ()
+    not_eligible_notes: tuple[Note, ...] = ()
+    path: Path = field(default_factory=Path)
+
+    def covers(self, day: dt.date) -> bool:
+        return (self.valid_from is None or day >= self.valid_from) and (self.valid_to is None or day <= self.valid_to)
+
+
+class _Ctx:
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, node: Any, message: str) -> RuleBookError:
+        line = getattr(node, "line", 0) or 1
+        return RuleBookError(f"{self.path}:{line}: {message}")
+
+    def mapping(self, node: Any, where: str, parent: Any) -> _LineDict:
+        if not isinstance(node, dict):
+            raise self.fail(parent, f"{where} must be a mapping")
+        return node
+
+    def text(self, node: dict, key: str, where: str) -> str:
+        value = node.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(node, f"{where}: '{key}' must be a non-empty string")
+        return value.strip()
+
+    def source(self, node: dict, where: str, key: str = "source") -> Source:
+        src = self.mapping(node.get(key), f"{where}: '{key}'", node)
+        return Source(self.text(src, "document", where), self.text(src, "clause", where), self.text(src, "quote", where))
+
+    def notes(self, node: Any, where: str, parent: Any) -> tuple[Note, ...]:
+        if node is None:
+            return ()
+        if not isinstance(node, list):
+            raise self.fail(parent, f"{where} must be a list")
+        out = []
+        for item in node:
+            item = self.mapping(item, f"{where} item", parent)
+            out.append(Note(self.text(item, "text", where), self.source(item, where)))
+        return tuple(out)
+
+
+def load_policy(path: Path) -> Policy:
+    ctx = _Ctx(path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise RuleBookError(f"{path}:{line}: {exc.problem or exc}") from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleBookError(f"{path}:1: {exc}") from None
+    if not isinstance(data, dict):
+        raise RuleBookError(f"{path}:1: top level must be a mapping")
+    unknown = set(data) - POLICY_KEYS
+    if unknown:
+        raise ctx.fail(data, f"unknown key(s): {', '.join(sorted(unknown))}")
+    region, document = ctx.text(data, "region", "policy"), ctx.text(data, "document", "policy")
+    valid = {k: data.get(k) for k in ("valid_from", "valid_to")}
+    for key, value in valid.items():
+        if value is not None and not isinstance(value, dt.date):
+            raise ctx.fail(data, f"'{key}' must be a date YYYY-MM-DD or null")
+    validity_source = None
+    if data.get("validity_source") is not None:
+        validity_source = ctx.source(data, "policy", key="validity_source")
+    elif any(valid.values()):
+        raise ctx.fail(data, "'validity_source' citation is required when valid_from/valid_to is given")
+    conditions_node = ctx.mapping(data.get("conditions") or {}, "'conditions'", data)
+    conditions = {name: _condition(ctx, name, node, data) for name, node in conditions_node.items()}
+    rules_node = data.get("rules")
+    if not isinstance(rules_node, list) or not rules_node:
+        raise ctx.fail(data, "'rules' must be a non-empty list")
+    rules = [_rule(ctx, node, conditions, data) for node in rules_node]
+    ids = [r.id for r in rules]
+    if len(set(ids)) != len(ids):
+        raise ctx.fail(data, "rule ids must be unique")
+    return Policy(
+        region=region, document=document, title=str(data.get("title") or document),
+        valid_from=valid["valid_from"], valid_to=valid["valid_to"], validity_source=validity_source,
+        conditions=conditions, rules=rules,
+        notes=ctx.notes(data.get("notes"), "'notes'", data),
+        not_eligible_notes=ctx.notes(data.get("not_eligible_notes"), "'not_eligible_notes'", data),
+        path=path,
+    )
+
+
+def _condition(ctx: _Ctx, name: str, node: Any, parent: Any) -> Condition:
+    node = ctx.mapping(node, f"condition {name!r}", parent)
+    if not name.startswith("condition_"):
+        raise ctx.fail(node, f"condition {name!r}: names must start with 'condition_'")
+    unknown = set(node) - {"text", "field", "source", *CONDITION_KINDS}
+    if unknown:
+        raise ctx.fail(node, f"condition {name!r}: unknown key(s): {', '.join(sorted(unknown))}")
+    fld = ctx.text(node, "field", f"condition {name!r}")
+    if fld not in (*ENUMS, *BOOLS, *NUMBERS):
+        raise ctx.fail(node, f"condition {name!r}: unknown profile field {fld!r}")
+    params = {k: node[k] for k in CONDITION_KINDS if k in node}
+    if not params:
+        raise ctx.fail(node, f"condition {name!r}: needs one of {', '.join(CONDITION_KINDS)}")
+    for kind, value in params.items():
+        values = value if kind == "in" else [value]
+        if kind == "in" and not isinstance(value, list):
+            raise ctx.fail(node, f"condition {name!r}: 'in' must be a list")
+        numeric = kind in ("min_years", "max_years", "under", "at_least")
+        if numeric != (fld in NUMBERS):
+            raise ctx.fail(node, f"condition {name!r}: '{kind}' does not fit field {fld!r}")
+        for v in values:
+            try:
+                _check(fld, v)
+            except ProfileError as exc:
+                raise ctx.fail(node, f"condition {name!r}: {exc}") from None
+    return Condition(name, fld, ctx.text(node, "text", f"condition {name!r}"), params,
+                     ctx.source(node, f"condition {name!r}"))
+
+
+def _rule(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any) -> Rule:
+    node = ctx.mapping(node, "rule", parent)
+    rid = ctx.text(node, "id", "rule")
+    where = f"rule {rid!r}"
+    unknown = set(node) - RULE_KEYS
+    if unknown:
+        raise ctx.fail(node, f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+    status = node.get("status")
+    if status not in STATUSES:
+        raise ctx.fail(node, f"{where}: 'status' must be one of {', '.join(STATUSES)}")
+    when = _expr(ctx, node.get("when"), conditions, node, where)
+    amounts: dict[str, tuple[AmountCase, ...]] = {}
+    for key in AMOUNT_FIELDS:
+        if node.get(key) is None:
+            continue
+        if status != "eligible":
+            raise ctx.fail(node, f"{where}: only eligible rules may carry '{key}'")
+        amounts[key] = _amount(ctx, node[key], conditions, node, f"{where} {key}")
+    return Rule(rid, str(node.get("title") or rid), when, status, amounts,
+                ctx.notes(node.get("notes"), f"{where} notes", node))
+
+
+def _expr(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any, where: str) -> Expr:
+    try:
+        return parse_expr(node, conditions)
+    except ValueError as exc:
+        raise ctx.fail(parent, f"{where}: 'when': {exc}") from None
+
+
+def _amount(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any, where: str):
+    node = ctx.mapping(node, where, parent)
+    raw_cases = node.get("cases") if "cases" in node else [node]
+    if not isinstance(raw_cases, list) or not raw_cases:
+        raise ctx.fail(node, f"{where}: 'cases' must be a non-empty list")
+    cases = []
+    for case in raw_cases:
+        case = ctx.mapping(case, where, node)
+        unknown = set(case) - {"when", "value", "text", "source"}
+        if unknown:
+            raise ctx.fail(case, f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+        value = case.get("value")
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise ctx.fail(case, f"{where}: 'value' must be a non-negative number")
+        when = _expr(ctx, case["when"], conditions, case, where) if case.get("when") is not None else None
+        cases.append(AmountCase(when, value, ctx.text(case, "text", where), ctx.source(case, where)))
+    return tuple(cases)
+
+
+def load_policies(root: Path | None = None) -> dict[str, Policy]:
+    root = Path(root) if root is not None else DEFAULT_ROOT
+    if (root / "rules").is_dir() and not any(root.glob("*.yaml")):
+        root = root / "rules"
+    policies: dict[str, Policy] = {}
+    for path in sorted(root.glob("*.yaml")):
+        if path.name == "questions.yaml":
+            continue
+        policy = load_policy(path)
+        if policy.region in policies:
+            raise RuleBookError(f"{path}:1: region {policy.region!r} already defined in {policies[policy.region].path}")
+        policies[policy.region] = policy
+    if not policies:
+        raise RuleBookError(f"{root}:1: no rules YAML found")
+    return policies

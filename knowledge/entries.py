@@ -1,0 +1,168 @@
+"""Typed knowledge entries and sources, validated when loaded so bad data fails at start-up."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from knowledge.yamlload import KnowledgeError, LineDict, line_of, load_yaml
+
+ALL = "all"
+DEFAULT_ROOT = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class SourceDoc:
+    """One policy document from sources/index.yaml."""
+
+    region: str
+    document: str
+    name: str
+    issuer: str
+    file: Path
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A verbatim quote backing an answer."""
+
+    document: str
+    clause: str
+    quote: str
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One curated question/answer pair with its citations."""
+
+    id: str
+    regions: tuple[str, ...]
+    intents: tuple[str, ...]
+    questions: tuple[str, ...]
+    answer: str
+    sources: tuple[Citation, ...]
+    reviewed: dt.date
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+    held_out: tuple[str, ...] = ()
+    path: Path = field(default=Path("."), compare=False)
+    line: int = field(default=0, compare=False)
+
+    def applies_to(self, region: str | None) -> bool:
+        """True when the entry may be used for `region` (None = region unknown)."""
+        return region is None or ALL in self.regions or region in self.regions
+
+
+def _date(value: Any, where: str, key: str, required: bool = False) -> dt.date | None:
+    if value is None and not required:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise KnowledgeError(f"{where}: {key} must be a date like 2025-05-01, got {value!r}")
+
+
+def _str_list(value: Any, where: str, key: str, minimum: int) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise KnowledgeError(f"{where}: {key} must be a list of non-empty strings")
+    if len(value) < minimum:
+        raise KnowledgeError(f"{where}: {key} needs at least {minimum} item(s), has {len(value)}")
+    return tuple(v.strip() for v in value)
+
+
+def load_sources(root: Path = DEFAULT_ROOT) -> dict[str, SourceDoc]:
+    """Read sources/index.yaml into region -> SourceDoc."""
+    path = root / "sources" / "index.yaml"
+    data = load_yaml(path)
+    if not isinstance(data, dict) or not data:
+        raise KnowledgeError(f"{path}:1: expected a mapping of region -> document")
+    docs: dict[str, SourceDoc] = {}
+    for region, item in data.items():
+        where = f"{path}:{line_of(item)}"
+        if not isinstance(item, dict):
+            raise KnowledgeError(f"{where}: {region} must be a mapping")
+        for key in ("document", "name", "issuer", "file"):
+            if not isinstance(item.get(key), str) or not item[key].strip():
+                raise KnowledgeError(f"{where}: {region}.{key} must be a non-empty string")
+        docs[region] = SourceDoc(
+            region=region, document=item["document"].strip(), name=item["name"], issuer=item["issuer"],
+            file=path.parent / item["file"], valid_from=_date(item.get("valid_from"), where, "valid_from"),
+            valid_to=_date(item.get("valid_to"), where, "valid_to"),
+        )
+    return docs
+
+
+def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> Entry:
+    """Validate one YAML mapping into an Entry; raises KnowledgeError at the entry's line."""
+    where = f"{path}:{line_of(item)}"
+    if not isinstance(item, LineDict):
+        raise KnowledgeError(f"{where}: each entry must be a mapping")
+    allowed = {"id", "regions", "intents", "questions", "answer", "sources", "reviewed",
+               "valid_from", "valid_to", "held_out"}
+    for key in sorted(set(item) - allowed, key=str):
+        raise KnowledgeError(f"{where}: unknown field {key!r}")
+    for key in ("id", "regions", "intents", "questions", "answer", "sources", "reviewed"):
+        if key not in item:
+            raise KnowledgeError(f"{where}: missing field {key!r}")
+    if not isinstance(item["id"], str) or not item["id"].strip():
+        raise KnowledgeError(f"{where}: id must be a non-empty string")
+    if not isinstance(item["answer"], str) or not item["answer"].strip():
+        raise KnowledgeError(f"{where}: answer must be a non-empty string")
+    entry_regions = _str_list(item["regions"], where, "regions", 1)
+    for region in entry_regions:
+        if region != ALL and region not in regions:
+            raise KnowledgeError(f"{where}: unknown region {region!r}")
+    if ALL in entry_regions and len(entry_regions) > 1:
+        raise KnowledgeError(f"{where}: region 'all' cannot be combined with other regions")
+    entry_intents = _str_list(item["intents"], where, "intents", 1)
+    for intent in entry_intents:
+        if intent not in intents:
+            raise KnowledgeError(f"{where}: unknown intent {intent!r}")
+    sources = item["sources"]
+    if not isinstance(sources, list) or not sources:
+        raise KnowledgeError(f"{where}: sources must be a non-empty list")
+    citations = []
+    for src in sources:
+        swhere = f"{path}:{line_of(src, line_of(item))}"
+        if not isinstance(src, dict):
+            raise KnowledgeError(f"{swhere}: each source must be a mapping with document, clause, quote")
+        for key in ("document", "clause", "quote"):
+            if not isinstance(src.get(key), str) or not src[key].strip():
+                raise KnowledgeError(f"{swhere}: source {key} must be a non-empty string")
+        citations.append(Citation(src["document"].strip(), src["clause"].strip(), src["quote"],
+                                  line_of(src, line_of(item))))
+    return Entry(
+        id=item["id"].strip(), regions=entry_regions, intents=entry_intents,
+        questions=_str_list(item["questions"], where, "questions", 3), answer=item["answer"].strip(),
+        sources=tuple(citations), reviewed=_date(item["reviewed"], where, "reviewed", required=True),
+        valid_from=_date(item.get("valid_from"), where, "valid_from"),
+        valid_to=_date(item.get("valid_to"), where, "valid_to"),
+        held_out=_str_list(item.get("held_out", []), where, "held_out", 0), path=path, line=line_of(item),
+    )
+
+
+def load_entries(root: Path, regions: set[str], intents: set[str]) -> list[Entry]:
+    """Load every entries/*.yaml file (a list of entries each) in name order."""
+    entries: list[Entry] = []
+    files = sorted((root / "entries").glob("*.yaml"))
+    if not files:
+        raise KnowledgeError(f"{root / 'entries'}:1: no entry files found")
+    for path in files:
+        data = load_yaml(path)
+        if data is None:
+            continue
+        if not isinstance(data, list):
+            raise KnowledgeError(f"{path}:{line_of(data)}: expected a list of entries")
+        entries.extend(parse_entry(item, path, regions, intents) for item in data)
+    return entries

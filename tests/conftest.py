@@ -1,0 +1,97 @@
+"""Shared fixtures: a migrated app on a throwaway database, the local WeChat sandbox, a simulator.
+
+Set XINGBAN_TEST_DATABASE_URL (e.g. postgresql+psycopg://...) to run the same tests on PostgreSQL;
+each test then gets its own schema-less fresh database state via drop/recreate of the tables.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from bot import create_app
+from bot.demo import seed_demo
+from bot.migrate import upgrade
+from bot.sandbox import SandboxServer
+from bot.simulator import WeChatSimulator, flask_transport
+
+TEST_APP_ID = "wxtest0000000001"
+TEST_SECRET = "testsecret0000000000000000000001"
+TEST_TOKEN = "xingbantesttoken"
+TEST_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    server = SandboxServer(app_id=TEST_APP_ID, app_secret=TEST_SECRET)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("nlu-cache")
+
+
+def database_url(tmp_path: Path) -> str:
+    return os.environ.get("XINGBAN_TEST_DATABASE_URL") or f"sqlite:///{tmp_path / 'test.db'}"
+
+
+def build_app(tmp_path: Path, sandbox: SandboxServer, cache_dir: Path, **overrides: object) -> Flask:
+    config = {
+        "XINGBAN_MODE": "test",
+        "DATABASE_URL": database_url(tmp_path),
+        "WECHAT_TOKEN": TEST_TOKEN,
+        "WECHAT_APP_ID": TEST_APP_ID,
+        "WECHAT_APP_SECRET": TEST_SECRET,
+        "WECHAT_API_BASE_URL": sandbox.url,
+        "XINGBAN_CACHE_DIR": str(cache_dir),
+        **overrides,
+    }
+    app = create_app(config, instance_path=str(tmp_path / "instance"))
+    reset_database(app)
+    upgrade(app)
+    seed_demo(app)
+    return app
+
+
+def reset_database(app: Flask) -> None:
+    """PostgreSQL runs share one database: start each test from an empty schema."""
+    if not app.config["DATABASE_URL"].startswith("postgresql"):
+        return
+    from sqlalchemy import text
+
+    from bot.db import get_engine
+
+    with get_engine(app).begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
+@pytest.fixture
+def app(tmp_path: Path, sandbox: SandboxServer, cache_dir: Path) -> Iterator[Flask]:
+    sandbox.reset()
+    application = build_app(tmp_path, sandbox, cache_dir)
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def aes_app(tmp_path: Path, sandbox: SandboxServer, cache_dir: Path) -> Iterator[Flask]:
+    sandbox.reset()
+    application = build_app(tmp_path, sandbox, cache_dir, WECHAT_ENCODING_AES_KEY=TEST_AES_KEY)
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def sim(app: Flask) -> WeChatSimulator:
+    return WeChatSimulator(flask_transport(app.test_client()), TEST_TOKEN)
+
+
+@pytest.fixture
+def aes_sim(aes_app: Flask) -> WeChatSimulator:
+    return WeChatSimulator(flask_transport(aes_app.test_client()), TEST_TOKEN, TEST_APP_ID, TEST_AES_KEY)
