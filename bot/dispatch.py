@@ -66,6 +66,11 @@ class Context:
         return self._text_override if self._text_override is not None else self.incoming.text
 
     @property
+    def is_event(self) -> bool:
+        """An event still to be handled as an event (a rerouted click is text from then on)."""
+        return self.incoming.kind == "event" and self._text_override is None
+
+    @property
     def is_text(self) -> bool:
         """A message with words in it: typed text, recognised voice, or a rerouted click/choice."""
         return bool(self.text) and (self._text_override is not None or self.incoming.kind in ("text", "voice"))

@@ -87,7 +87,7 @@ def _to_incoming(message: object) -> Incoming:
         event_type = str(getattr(message, "event", ""))
         key = getattr(message, "scene_id", None) or getattr(message, "key", "") or ""
         return Incoming(openid=openid, kind="event", created_at=created,
-                        dedup_key=f"e:{openid}:{stamp}:{event_type}",
+                        dedup_key=f"e:{openid}:{stamp}:{event_type}:{key}"[:100],
                         event=_EVENT_NAMES.get(event_type, "other"), event_key=str(key))
     if isinstance(message, UnknownMessage) or msg_type not in _MEDIA_KINDS:
         msg_type = "unknown"

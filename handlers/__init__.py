@@ -17,7 +17,7 @@ from handlers.events import (
     UnsubscribeHandler,
 )
 from handlers.media import MediaHandler
-from handlers.policy import PolicyHandler, RegionAnswerHandler
+from handlers.policy import PolicyHandler, RegionAnswerHandler, RegionStatementHandler
 from handlers.privacy import DeleteConfirmHandler, DeleteDataHandler
 from handlers.reminders import ReminderSwitchHandler
 from handlers.smalltalk import GreetingHandler, ThanksHandler
@@ -34,7 +34,7 @@ def build_dispatcher() -> Dispatcher:
     for handler in (DeleteConfirmHandler(), RegionAnswerHandler(), ClarifyChoiceHandler()):
         dispatcher.add_handler(handler, group=1)
     for handler in (HumanHandler(), DeleteDataHandler(), GreetingHandler(), ThanksHandler(),
-                    ReminderSwitchHandler(), PolicyHandler()):
+                    ReminderSwitchHandler(), PolicyHandler(), RegionStatementHandler()):
         dispatcher.add_handler(handler, group=2)
     dispatcher.add_handler(ClarifyHandler(), group=3)
     dispatcher.add_handler(FallbackHandler(), group=3)

@@ -21,7 +21,7 @@ class EventHandler(BaseHandler):
 
     def check(self, ctx: Context) -> Any | None:
         incoming = ctx.incoming
-        return incoming if incoming.kind == "event" and incoming.event == self.event else None
+        return incoming if ctx.is_event and incoming.event == self.event else None
 
 
 def join_centre_by_scene(ctx: Context, scene: str) -> str | None:
@@ -89,7 +89,7 @@ class IgnoredEventHandler(BaseHandler):
     """LOCATION reports, VIEW clicks and events we do not use get a silent `success`."""
 
     def check(self, ctx: Context) -> Any | None:
-        return ctx.incoming if ctx.incoming.kind == "event" else None
+        return ctx.incoming if ctx.is_event else None
 
     def handle(self, ctx: Context, found: Any) -> Reply:
         return Reply(outcome="ignored")

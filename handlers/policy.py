@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.dispatch import Context, Reply
+from bot.dispatch import BaseHandler, Context, Reply
 from handlers.base import DialogueHandler, IntentHandler, clear_dialogue, remember_region, set_dialogue
 from handlers.escalation import escalate
 from handlers.texts import region_choices, region_name, say
@@ -59,3 +59,19 @@ class RegionAnswerHandler(DialogueHandler):
         reply = answer_from_kb(ctx, state["text"], state.get("intent"), None)
         reply.text = f"{confirm}\n\n{reply.text}"
         return reply
+
+
+class RegionStatementHandler(BaseHandler):
+    """"我在綦江": a message that only tells us where the family is. Remember it and say so."""
+
+    def check(self, ctx: Context) -> Any | None:
+        if not ctx.is_text:
+            return None
+        result = ctx.classification
+        region = result.slots.get("region")
+        return region if region and result.decision != "answer" and len(ctx.text) <= 12 else None
+
+    def handle(self, ctx: Context, found: Any) -> Reply:
+        ctx.user.region = found
+        clear_dialogue(ctx)
+        return Reply(text=say("region_set", region=region_name(found)) + say("region_next"), intent=None)

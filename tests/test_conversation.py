@@ -1,0 +1,116 @@
+"""Whole conversations through the signed webhook: what a parent sees, and what is stored."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlmodel import select
+
+from bot.db import session_scope
+from bot.models import Message, Ticket, User
+from bot.simulator import WeChatSimulator, event_xml, voice_xml
+
+DOCS = ("綦残联发〔2025〕7号", "渝民〔2025〕24号", "桂残联字〔2024〕36号", "诸政办发〔2023〕38号",
+        "沪府发〔2025〕1号")
+
+
+def user(app: Flask, openid: str) -> User:
+    with session_scope(app) as db:
+        return db.exec(select(User).where(User.openid == openid)).one()
+
+
+def tickets(app: Flask, openid: str) -> list[Ticket]:
+    with session_scope(app) as db:
+        found = db.exec(select(User).where(User.openid == openid)).first()
+        return list(db.exec(select(Ticket).where(Ticket.user_id == found.id)).all()) if found else []
+
+
+def test_policy_question_with_region_is_answered_with_its_citation(app: Flask, sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-qj", "綦江区孤独症孩子的康复救助怎么申请，要带什么材料")
+    assert "依据：綦残联发〔2025〕7号" in reply.text
+    assert user(app, "o-qj").region == "qijiang"
+
+
+def test_region_is_asked_once_then_remembered(app: Flask, sim: WeChatSimulator) -> None:
+    first = sim.send_text("o-ask", "孩子康复救助怎么申请")
+    assert "1. 重庆綦江区" in first.text
+    second = sim.send_text("o-ask", "5")
+    assert "上海" in second.text and "沪府发〔2025〕1号" in second.text
+    third = sim.send_text("o-ask", "去哪里做复筛")
+    assert "1. 重庆綦江区" not in third.text
+    assert not any(doc in third.text for doc in DOCS if doc != "沪府发〔2025〕1号")
+
+
+def test_switching_region_changes_the_cited_document(app: Flask, sim: WeChatSimulator) -> None:
+    shanghai = sim.send_text("o-switch", "上海的孩子康复救助怎么申请")
+    zhuji = sim.send_text("o-switch", "那诸暨的呢，康复救助怎么申请")
+    assert "沪府发〔2025〕1号" in shanghai.text
+    assert "诸政办发〔2023〕38号" in zhuji.text
+    assert user(app, "o-switch").region == "zhuji"
+
+
+def test_traditional_characters_are_understood(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-trad", "綦江孤獨症兒童康復救助怎麼申請")
+    assert "綦残联发〔2025〕7号" in reply.text
+
+
+def test_recognised_voice_is_answered_like_text(sim: WeChatSimulator) -> None:
+    reply = sim.post(voice_xml("o-voice-ok", "嗯那个我们在上海孩子的康复救助怎么申请啊"))
+    assert "沪府发〔2025〕1号" in reply.text
+
+
+def test_asking_for_a_person_opens_one_ticket(app: Flask, sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-human", "我要找人工客服")
+    assert "志愿者" in reply.text and "工单号" in reply.text
+    sim.send_text("o-human", "转人工")
+    assert len(tickets(app, "o-human")) == 1
+
+
+def test_out_of_scope_is_not_guessed_but_handed_over(app: Flask, sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-oos", "明天重庆天气怎么样会不会下雨")
+    assert "志愿者" in reply.text
+    assert not any(doc in reply.text for doc in DOCS)
+    assert tickets(app, "o-oos")[0].reason == "fallback"
+
+
+def test_greeting_and_thanks(sim: WeChatSimulator) -> None:
+    assert "星伴" in sim.send_text("o-hi", "你好").text
+    assert "不客气" in sim.send_text("o-hi", "谢谢你").text
+
+
+def test_reminders_switch_on_and_off(app: Flask, sim: WeChatSimulator) -> None:
+    assert "开启" in sim.send_text("o-rem", "订阅上课提醒").text
+    assert user(app, "o-rem").reminders_on is True
+    assert "关闭" in sim.send_text("o-rem", "取消上课提醒").text
+    assert user(app, "o-rem").reminders_on is False
+
+
+def test_delete_data_needs_confirmation_then_erases_everything(app: Flask, sim: WeChatSimulator) -> None:
+    sim.send_text("o-del", "上海的孩子康复救助怎么申请")
+    sim.send_text("o-del", "转人工")
+    assert "确认删除" in sim.send_text("o-del", "请删除我的所有数据").text
+    assert "已删除" in sim.send_text("o-del", "确认删除").text
+    with session_scope(app) as db:
+        gone = db.exec(select(User).where(User.openid == "o-del")).first()
+        assert gone is None
+        assert db.exec(select(Ticket)).all() == []
+        assert all(m.text != "上海的孩子康复救助怎么申请" for m in db.exec(select(Message)).all())
+
+
+def test_delete_data_cancelled_keeps_data(app: Flask, sim: WeChatSimulator) -> None:
+    sim.send_text("o-keep", "上海的孩子康复救助怎么申请")
+    sim.send_text("o-keep", "删除我的数据")
+    assert "取消" in sim.send_text("o-keep", "算了").text
+    assert user(app, "o-keep").region == "shanghai"
+
+
+def test_menu_click_is_answered_as_its_question(sim: WeChatSimulator) -> None:
+    sim.send_text("o-click", "我在綦江")
+    reply = sim.post(event_xml("o-click", "CLICK", "APPLY_AID"))
+    assert "綦残联发〔2025〕7号" in reply.text
+
+
+def test_stored_message_records_intent_and_outcome(app: Flask, sim: WeChatSimulator) -> None:
+    sim.send_text("o-log", "綦江的孩子去哪里复筛")
+    with session_scope(app) as db:
+        row = db.exec(select(Message).order_by(Message.id.desc())).first()  # type: ignore[union-attr]
+        assert row.intent == "rescreen" and row.outcome == "answered" and row.confidence
