@@ -47,7 +47,6 @@ def claim(app: Flask, incoming: Incoming) -> Message | Reply | None:
     with session_scope(app) as db:
         user = get_or_create_user(db, incoming.openid)
         user.last_message_at = utcnow()
-        db.commit()
         row = Message(dedup_key=incoming.dedup_key, user_id=user.id or 0, kind=incoming.kind,
                       text=incoming.text[:MAX_STORED_TEXT])
         db.add(row)

@@ -1,10 +1,11 @@
-"""Turn class reminders on and off."""
+"""Turn class reminders on and off; the outbox follows at once (rows created, or pending ones cancelled)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.dispatch import Context, Reply
+from bot.reminders import sync_user_reminders
 from handlers.base import IntentHandler
 from handlers.texts import say
 
@@ -15,5 +16,7 @@ class ReminderSwitchHandler(IntentHandler):
     def handle(self, ctx: Context, found: Any) -> Reply:
         turn_on = found.intent == "subscribe"
         ctx.user.reminders_on = turn_on
+        ctx.db.flush()
+        sync_user_reminders(ctx.db, ctx.user)
         return Reply(text=say("reminders_on" if turn_on else "reminders_off"), intent=found.intent,
                      confidence=found.confidence)

@@ -1,0 +1,59 @@
+"""The `xingban` command line, run as a real subprocess where the terminal matters."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_xingban(args: list[str], tmp_path: Path, stdin: str = "",
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, "XINGBAN_INSTANCE_PATH": str(tmp_path / "instance"), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+                          text=True, cwd=tmp_path, env=full_env, timeout=120)
+
+
+def test_chat_pipes_lines_through_the_webhook_as_json(tmp_path: Path) -> None:
+    lines = "你好\n/subscribe centre_qj01\n去哪里复筛\n/voice\n/click HUMAN\n/unsubscribe\n"
+    result = run_xingban(["chat", "--json", "--user", "o-cli"], tmp_path, lines)
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["in"] for r in rows] == lines.split("\n")[:-1]
+    assert rows[0]["intent"] == "greeting"
+    assert "示范康复中心（綦江）" in rows[1]["reply"]
+    assert "綦残联发〔2025〕7号" in rows[2]["reply"] and rows[2]["intent"] == "rescreen"
+    assert "文字" in rows[3]["reply"]
+    assert rows[4]["outcome"] == "escalated"
+    assert rows[5]["reply"] == ""
+
+
+def test_chat_plain_output_and_safe_mode(tmp_path: Path) -> None:
+    result = run_xingban(["chat", "--aes"], tmp_path, "你好\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("星伴> 您好")
+
+
+@pytest.mark.parametrize("args", [["chat", "--bogus"], ["serve", "--port", "notaport"], ["nosuchcommand"],
+                                  ["db", "upgrade", "a", "b"]])
+def test_wrong_arguments_exit_2_with_usage(args: list[str]) -> None:
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2
+    assert "Usage:" in result.output
+
+
+def test_db_upgrade_and_production_config_error(tmp_path: Path) -> None:
+    ok = run_xingban(["db", "upgrade"], tmp_path, env={"XINGBAN_MODE": "demo"})
+    assert ok.returncode == 0 and "database at head" in ok.stdout
+    bad = run_xingban(["db", "upgrade"], tmp_path, env={"XINGBAN_MODE": "production", "WECHAT_TOKEN": ""})
+    assert bad.returncode == 2
+    assert "WECHAT_TOKEN is not set" in bad.stderr
