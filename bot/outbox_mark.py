@@ -49,11 +49,11 @@ def mark_outcomes(db: Session, results: list[tuple[Job, Outcome]], now: datetime
             hit = db.exec(update(Reminder).where(_ours(job)).values(  # type: ignore[call-overload]
                 next_attempt_at=outcome.next_attempt_at, attempts=Reminder.attempts + 1,
                 last_error=outcome.error, lease_owner=None, lease_until=None))
-            counts["retry"] += hit.rowcount or 0
+            counts["retry"] += hit.rowcount
         else:  # later: hand the row back untouched, as if this lease never happened
             hit = db.exec(update(Reminder).where(_ours(job)).values(  # type: ignore[call-overload]
                 claims=Reminder.claims - 1, lease_owner=None, lease_until=None))
-            counts["later"] += hit.rowcount or 0
+            counts["later"] += hit.rowcount
     audits: dict[int, Counter[str]] = defaultdict(Counter)
     for (status, channel, error, owner), ids in groups.items():
         stmt = (update(Reminder)
@@ -70,7 +70,7 @@ def mark_outcomes(db: Session, results: list[tuple[Job, Outcome]], now: datetime
         db.exec(update(PushAudit).where(PushAudit.id == audit_id).values(  # type: ignore[call-overload]
             delivered=PushAudit.delivered + tally["delivered"], failed=PushAudit.failed + tally["failed"]))
     _unfollow(db, {job.user_id for job, outcome in results if outcome.unfollow})
-    return counts
+    return +counts  # drop zero entries
 
 
 def _unfollow(db: Session, user_ids: set[int]) -> None:

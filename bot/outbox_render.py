@@ -17,6 +17,7 @@ from bot.models import User
 from bot.when import format_span
 
 TEMPLATE_VALUE_CHARS = 20  # WeChat shows at most 20 characters per template keyword
+NOTICE_NOTES = {"c:": "课程已取消，请勿前往", "m:": "上课时间已调整，以此为准"}  # by key prefix (bot.staff)
 
 
 @dataclass(frozen=True)
@@ -98,5 +99,7 @@ def template_data(job: Job) -> dict[str, str]:
     if job.kind == "reminder":
         return {"thing1": _short(job.session_title or "课程"), "time2": _when(job),
                 "thing3": _short(job.place or "见机构通知"), "thing4": _short(job.what_to_bring or "无")}
+    body = job.text.split("】", 1)[-1]
+    note = NOTICE_NOTES.get(job.key[:2], body)
     return {"thing1": _short(job.session_title or "课程通知"), "time2": _when(job),
-            "thing3": _short(job.place or "见机构通知"), "thing4": _short(job.text)}
+            "thing3": _short(job.place or "见机构通知"), "thing4": _short(note)}

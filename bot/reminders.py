@@ -76,8 +76,9 @@ def insert_ignore(db: Session, rows: Iterable[dict[str, Any]]) -> int:
         for column, default in (("kind", "reminder"), ("text", ""), ("status", "pending"), ("revision", 0),
                                 ("claims", 0), ("attempts", 0)):
             row.setdefault(column, default)
-    stmt = module.insert(Reminder).values(values).on_conflict_do_nothing(index_elements=["key"])
-    return db.exec(stmt).rowcount or 0  # type: ignore[call-overload]
+    stmt = (module.insert(Reminder).values(values).on_conflict_do_nothing(index_elements=["key"])
+            .returning(Reminder.id))  # rowcount is -1 for multi-row inserts on psycopg; count the ids
+    return len(db.exec(stmt).all())  # type: ignore[call-overload]
 
 
 def wants_reminders(user: User) -> bool:

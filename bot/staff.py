@@ -100,13 +100,14 @@ def enrol(db: Session, user: User, target: TrainingSession | SessionSeries,
 
 def enrolled_users(db: Session, target: TrainingSession | SessionSeries) -> list[User]:
     """Families booked on a session, or on any session of a series, who still follow the account."""
-    stmt = select(User).join(Enrolment, Enrolment.user_id == User.id).where(User.followed == True)  # noqa: E712
+    booked = select(Enrolment.user_id)
     if isinstance(target, SessionSeries):
-        stmt = stmt.join(TrainingSession, TrainingSession.id == Enrolment.session_id).where(
+        booked = booked.join(TrainingSession, TrainingSession.id == Enrolment.session_id).where(
             TrainingSession.series_id == target.id)
     else:
-        stmt = stmt.where(Enrolment.session_id == target.id)
-    return list(db.exec(stmt.distinct()).all())
+        booked = booked.where(Enrolment.session_id == target.id)
+    stmt = select(User).where(User.id.in_(booked), User.followed == True).order_by(User.id)  # type: ignore[union-attr] # noqa: E712
+    return list(db.exec(stmt).all())
 
 
 def _notify(db: Session, session: TrainingSession | None, users: list[User], key: str, text: str,

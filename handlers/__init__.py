@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from bot.dispatch import Context, Dispatcher, Reply
 from handlers.clarify import ClarifyChoiceHandler, ClarifyHandler
+from handlers.eligibility import EligibilityAnswerHandler, EligibilityHandler, ProfileConsentHandler
 from handlers.escalation import FallbackHandler, HumanHandler
 from handlers.events import (
     ClickHandler,
@@ -31,10 +32,11 @@ def build_dispatcher() -> Dispatcher:
     for handler in (SubscribeHandler(), UnsubscribeHandler(), ScanHandler(), ClickHandler(),
                     IgnoredEventHandler(), MediaHandler()):
         dispatcher.add_handler(handler, group=0)
-    for handler in (DeleteConfirmHandler(), RegionAnswerHandler(), ClarifyChoiceHandler()):
+    for handler in (DeleteConfirmHandler(), RegionAnswerHandler(), ClarifyChoiceHandler(),
+                    EligibilityAnswerHandler(), ProfileConsentHandler()):
         dispatcher.add_handler(handler, group=1)
     for handler in (HumanHandler(), DeleteDataHandler(), GreetingHandler(), ThanksHandler(),
-                    ReminderSwitchHandler(), PolicyHandler(), RegionStatementHandler()):
+                    ReminderSwitchHandler(), EligibilityHandler(), PolicyHandler(), RegionStatementHandler()):
         dispatcher.add_handler(handler, group=2)
     dispatcher.add_handler(ClarifyHandler(), group=3)
     dispatcher.add_handler(FallbackHandler(), group=3)

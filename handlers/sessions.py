@@ -88,20 +88,18 @@ class NextSessionHandler(IntentHandler):
         if upcoming is None and user.centre_id is None:
             return NO_CENTRE
         tip = "" if user.reminders_on or not enrolled else "\n\n" + REMINDER_TIP
+        head = ""
         if span is not None:
             listed = sessions_between(db, user, *_day_bounds(span))
             if listed:
                 return f"{span.label}的安排：\n\n" + "\n\n".join(describe(s) for s in listed) + tip
             head = f"{span.label}没有您的课程安排。"
-            if upcoming is None:
-                return head
-            return f"{head}之后最近的一次：\n{describe(upcoming)}" + tip
         if upcoming is None:
             centre = db.get(Centre, user.centre_id)
-            return NO_CLASSES.format(centre=centre.name if centre else "您的机构")
+            return head + NO_CLASSES.format(centre=centre.name if centre else "您的机构")
         if enrolled:
-            return "您的下一次课程：\n" + describe(upcoming) + tip
-        return "您还没有报名课程。机构最近的公开家长讲座：\n" + describe(upcoming) + "\n报名请联系机构工作人员。"
+            return f"{head}您的下一次课程：\n" + describe(upcoming) + tip
+        return f"{head}您还没有报名课程。机构最近的公开家长讲座：\n{describe(upcoming)}\n报名请联系机构工作人员。"
 
 
 class JoinCodeHandler(BaseHandler):

@@ -29,7 +29,11 @@ class NaiveBayes:
         self.labels = tuple(labels)
         self._loglik: dict[str, list[float]] = {}
         self._prior = [0.0] * len(self.labels)
-        self._oov_index = self.labels.index(self.settings["oov_class"]) if self.settings["oov_class"] in self.labels else None
+        self._oov_index = (
+            self.labels.index(self.settings["oov_class"])
+            if self.settings["oov_class"] in self.labels
+            else None
+        )
 
     def fit(self, examples: Iterable[tuple[dict[str, float], str]]) -> NaiveBayes:
         index = {label: i for i, label in enumerate(self.labels)}
@@ -49,7 +53,8 @@ class NaiveBayes:
         vocab = len(counts)
         denom = [math.log(t + alpha * vocab) for t in totals]
         self._loglik = {
-            f: [math.log(row[c] + alpha) - denom[c] for c in range(len(self.labels))] for f, row in counts.items()
+            f: [math.log(row[c] + alpha) - denom[c] for c in range(len(self.labels))]
+            for f, row in counts.items()
         }
         n_docs = sum(docs) or 1
         if self.settings["uniform_prior"]:

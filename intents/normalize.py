@@ -22,16 +22,56 @@ DEFAULTS: dict[str, Any] = {
     # Convert traditional characters to simplified.
     "traditional_to_simplified": True,
     # Removed wherever they occur (never part of a content word).
-    "fillers": ["就是说", "那什么", "怎么说呢", "那个", "这个这个", "请问", "嗯", "呃", "唔", "emmm", "emm", "em"],
+    "fillers": [
+        "就是说",
+        "那什么",
+        "怎么说呢",
+        "那个",
+        "这个这个",
+        "请问",
+        "嗯",
+        "呃",
+        "唔",
+        "emmm",
+        "emm",
+        "em",
+    ],
     # Removed only when they stand alone between pauses (额 is also part of 金额/额度).
     "boundary_fillers": ["额", "啊", "哦", "噢", "哎", "诶", "然后", "就是", "那么", "那", "这个"],
     # Removed only at the very start of the message.
     "leading_fillers": ["然后", "就是", "那么", "我想问一下", "想问一下", "问一下", "麻烦问一下"],
     # Units after which a Chinese numeral is rewritten as digits.
-    "numeral_units": ["周岁", "岁", "个半月", "个月", "月", "年", "元", "块", "次", "天", "周", "个星期", "名"],
+    "numeral_units": [
+        "周岁",
+        "岁",
+        "个半月",
+        "个月",
+        "月",
+        "年",
+        "元",
+        "块",
+        "次",
+        "天",
+        "周",
+        "个星期",
+        "名",
+    ],
 }
 
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "〇": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_SMALL_UNITS = {"十": 10, "百": 100, "千": 1000}
 _NUMERAL_CHARS = "零〇一二两三四五六七八九十百千万"
 
@@ -90,15 +130,21 @@ class Normalizer:
         self._filler_re = re.compile("|".join(map(re.escape, fillers))) if fillers else None
         boundary = sorted(self.settings["boundary_fillers"], key=len, reverse=True)
         self._boundary_re = (
-            re.compile(r"(^|\s)(?:" + "|".join(map(re.escape, boundary)) + r")+(?=\s|$)") if boundary else None
+            re.compile(r"(^|\s)(?:" + "|".join(map(re.escape, boundary)) + r")+(?=\s|$)")
+            if boundary
+            else None
         )
         leading = sorted(self.settings["leading_fillers"], key=len, reverse=True)
-        self._leading_re = re.compile(r"^\s*(?:" + "|".join(map(re.escape, leading)) + r")+") if leading else None
+        self._leading_re = (
+            re.compile(r"^\s*(?:" + "|".join(map(re.escape, leading)) + r")+") if leading else None
+        )
         units = sorted(self.settings["numeral_units"], key=len, reverse=True)
         unit_alt = "|".join(map(re.escape, units))
         # A numeral run (Chinese or Arabic) followed by a unit; 半 after 岁 adds a half.
         self._numeral_re = re.compile(rf"([{_NUMERAL_CHARS}]+|\d+(?:\.\d+)?)({unit_alt})(半)?")
-        self._bare_big_re = re.compile(r"[一二两三四五六七八九十]+[万千][一二三四五六七八九]?(?![{}])".format(_NUMERAL_CHARS))
+        self._bare_big_re = re.compile(
+            rf"[一二两三四五六七八九十]+[万千][一二三四五六七八九]?(?![{_NUMERAL_CHARS}])"
+        )
         self._junk_re = re.compile(r"[^\w\s.\-~+%]")
         self._space_re = re.compile(r"\s+")
 

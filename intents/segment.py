@@ -49,7 +49,9 @@ class Segmenter:
         tokenizer.load_userdict(str(userdict))
         freq = self.settings["extra_word_freq"]
         for word in extra_words:
-            if word and not tokenizer.FREQ.get(word):
+            # Latin-only words (asd, hi) are left out: in jieba's dictionary they would split
+            # ordinary Latin runs (asdfgh -> asd + fgh, this -> t + hi + s).
+            if word and not word.isascii() and not tokenizer.FREQ.get(word):
                 tokenizer.add_word(word, freq)
         self._tokenizer = tokenizer
         self._hmm = bool(self.settings["hmm"])

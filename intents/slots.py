@@ -20,8 +20,23 @@ DEFAULTS: dict[str, Any] = {
     "negation_window": 3,  # characters before a flag keyword searched for a negator (没有残疾证)
 }
 
-_WEEKDAYS = {"一": "mon", "二": "tue", "三": "wed", "四": "thu", "五": "fri", "六": "sat", "日": "sun", "天": "sun",
-             "1": "mon", "2": "tue", "3": "wed", "4": "thu", "5": "fri", "6": "sat", "7": "sun"}
+_WEEKDAYS = {
+    "一": "mon",
+    "二": "tue",
+    "三": "wed",
+    "四": "thu",
+    "五": "fri",
+    "六": "sat",
+    "日": "sun",
+    "天": "sun",
+    "1": "mon",
+    "2": "tue",
+    "3": "wed",
+    "4": "thu",
+    "5": "fri",
+    "6": "sat",
+    "7": "sun",
+}
 
 # 4岁 / 3.5岁 / 1岁8个月 / 7周岁; not part of a range (7-14岁, 7到14岁) and not a threshold (未满7周岁)
 _AGE_RE = re.compile(r"(?<![\d.~\-到至])(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:\s*(\d+)\s*个?月)?")

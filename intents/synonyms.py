@@ -16,7 +16,9 @@ class SynonymMap:
             for variant in variants or ():
                 variant = str(variant)
                 if variant in self._canonical and self._canonical[variant] != canonical:
-                    raise ValueError(f"synonym {variant!r} maps to both {self._canonical[variant]!r} and {canonical!r}")
+                    raise ValueError(
+                        f"synonym {variant!r} maps to both {self._canonical[variant]!r} and {canonical!r}"
+                    )
                 self._canonical[variant] = canonical
 
     @classmethod

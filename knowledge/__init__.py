@@ -4,7 +4,8 @@ Importable without flask/wechatpy; nothing is loaded until `load_knowledge_base`
 """
 
 from knowledge.base import Answer, Hit, KnowledgeBase, load_knowledge_base
-from knowledge.entries import Citation, Entry, SourceDoc
+from knowledge.entries import Citation, Entry
+from knowledge.sources import SourceDoc
 from knowledge.yamlload import KnowledgeError
 
 __all__ = [

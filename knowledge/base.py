@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from knowledge.bm25 import BM25
 from knowledge.config import Settings, load_settings
-from knowledge.entries import ALL, DEFAULT_ROOT, Entry, SourceDoc, load_entries, load_sources
-from knowledge.tokenize import JiebaTokenizer
+from knowledge.entries import ALL, Entry, load_entries
+from knowledge.render import citation_line, render_answer
+from knowledge.sources import DEFAULT_ROOT, SourceDoc, load_sources
+from knowledge.tokenize import JiebaTokenizer, TokenMapper
 
 Tokenize = Callable[[str], list[str]]
-_MONEY = re.compile(r"\d[\d.]*\s*万?\s*元")
 
 
 @dataclass(frozen=True)
@@ -25,6 +24,7 @@ class Hit:
     entry: Entry
     score: float
     citation: str
+    coverage: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,8 @@ class KnowledgeBase:
         self._answer_doc_start = len(docs)
         docs.extend(tokenize(e.answer) for e in self.entries)
         self._bm25 = BM25(docs, k1=settings.k1, b=settings.b)
+        self._vocab = [set().union(*(docs[d] for d in self._question_docs[i]), docs[self._answer_doc_start + i])
+                       for i in range(len(self.entries))]
 
     def search(self, text: str, region: str | None, intent: str | None, limit: int = 3) -> list[Hit]:
         """Best entries for `text` among those valid for `region` (None = any) and `intent` (None = any)."""
@@ -71,8 +73,8 @@ class KnowledgeBase:
             if score > 0:
                 scored.append((score, i))
         scored.sort(key=lambda item: (-item[0], item[1]))
-        return [Hit(self.entries[i], score, self.citation(self.entries[i], region))
-                for score, i in scored[:limit]]
+        return [Hit(self.entries[i], score, self.citation(self.entries[i], region),
+                    self._bm25.coverage(query, self._vocab[i])) for score, i in scored[:limit]]
 
     def answer(self, text: str, region: str | None, intent: str | None,
                today: dt.date | None = None) -> Answer:
@@ -80,9 +82,9 @@ class KnowledgeBase:
         s = self.settings
         region = region or self.detect_region(text)
         hits = self.search(text, region, intent, limit=10)
-        if intent is not None and s.intent_fallback and (not hits or hits[0].score < s.min_score):
+        if intent is not None and s.intent_fallback and not self._covered(hits):
             hits = self.search(text, region, None, limit=10)
-        if not hits or hits[0].score < s.min_score:
+        if not self._covered(hits):
             return Answer("not_covered", s.messages["not_covered"], score=hits[0].score if hits else 0.0)
         top = hits[0]
         if region is None and ALL not in top.entry.regions:
@@ -95,34 +97,18 @@ class KnowledgeBase:
         return Answer("answer", self.render(top.entry, region, today), [top.entry.id],
                       list(top.entry.regions), top.score)
 
+    def _covered(self, hits: list[Hit]) -> bool:
+        """Best hit is strong enough and shares enough of the question's words to be about the same thing."""
+        return bool(hits) and hits[0].score >= self.settings.min_score and (
+            hits[0].coverage >= self.settings.min_coverage)
+
     def render(self, entry: Entry, region: str | None, today: dt.date | None = None) -> str:
         """Answer text + citation line (+ disclaimer for money/eligibility, + expiry note)."""
-        s = self.settings
-        parts = []
-        if region is None and ALL not in entry.regions:
-            names = "、".join(self.sources[r].name for r in entry.regions)
-            parts.append(s.messages["region_label"].format(name=names))
-        parts.append(entry.answer)
-        text = "".join(parts) + "\n" + self.citation(entry, region)
-        intents = set(entry.intents)
-        if intents & s.disclaimer_intents or (intents & s.disclaimer_if_money_intents
-                                               and _MONEY.search(unicodedata.normalize("NFKC", entry.answer))):
-            text += "\n" + s.disclaimer
-        valid_to = entry.valid_to
-        if valid_to is not None and (today or dt.date.today()) > valid_to:
-            text += "\n" + s.messages["expired"].format(date=valid_to.isoformat())
-        return text
+        return render_answer(entry, region, self.sources, self.settings, today)
 
     def citation(self, entry: Entry, region: str | None) -> str:
-        """依据 line naming the documents and clauses; only the asked region's document when it has one."""
-        wanted = self.sources[region].document if region in self.sources else None
-        sources = [c for c in entry.sources if c.document == wanted] or list(entry.sources)
-        clauses: dict[str, list[str]] = {}
-        for c in sources:
-            if c.clause not in clauses.setdefault(c.document, []):
-                clauses[c.document].append(c.clause)
-        body = "；".join(f"{doc} {'、'.join(cl)}" for doc, cl in clauses.items())
-        return self.settings.messages["citation_prefix"] + body
+        """依据 line for `entry`, narrowed to the asked region's document when it has one."""
+        return citation_line(entry, region, self.sources, self.settings)
 
     def detect_region(self, text: str) -> str | None:
         """Region named in the message itself; settings order decides ties (綦江 is listed before 重庆)."""
@@ -134,11 +120,16 @@ class KnowledgeBase:
 
 def load_knowledge_base(root: Path | None = None, tokenize: Tokenize | None = None,
                         cache_dir: Path | None = None) -> KnowledgeBase:
-    """Load sources, entries and settings from `root` (default: this package); raises KnowledgeError."""
+    """Load sources, entries and settings from `root` (default: this package); raises KnowledgeError.
+
+    `tokenize` (e.g. the intent engine's) replaces our jieba segmentation; our synonyms/stop words still apply.
+    """
     root = Path(root) if root is not None else DEFAULT_ROOT
     settings = load_settings(root / "data")
     sources = load_sources(root)
     entries = load_entries(root, set(sources), set(settings.intents))
     if tokenize is None:
         tokenize = JiebaTokenizer(root / "data", Path(cache_dir) if cache_dir is not None else None)
+    else:
+        tokenize = TokenMapper(root / "data").wrap(tokenize)
     return KnowledgeBase(entries, sources, settings, tokenize)

@@ -21,6 +21,7 @@ class BM25:
         n = len(docs)
         # BM25+ style floor: idf never negative, so very common words add nothing rather than subtract.
         self.idf = {term: math.log(1 + (n - count + 0.5) / (count + 0.5)) for term, count in df.items()}
+        self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)  # a word no document uses is maximally specific
 
     def score(self, query: Sequence[str], index: int) -> float:
         """BM25 score of document `index` for the query tokens (repeats in the query count once)."""
@@ -32,6 +33,12 @@ class BM25:
             if tf:
                 total += self.idf[term] * tf * (self.k1 + 1) / (tf + norm)
         return total
+
+    def coverage(self, query: Sequence[str], vocabulary: set[str]) -> float:
+        """Share (idf-weighted) of the query's words that `vocabulary` contains; low = off-topic question."""
+        terms = set(query)
+        total = sum(self.idf.get(t, self.unseen_idf) for t in terms)
+        return sum(self.idf.get(t, self.unseen_idf) for t in terms if t in vocabulary) / total if total else 0.0
 
     def scores(self, query: Sequence[str], indices: Sequence[int] | None = None) -> dict[int, float]:
         """Scores for the given documents (all when None)."""

@@ -5,17 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any
 
 from knowledge.config import load_settings
-from knowledge.entries import ALL, Entry, SourceDoc, load_sources, parse_entry
+from knowledge.duplicates import find_duplicates
+from knowledge.entries import ALL, Entry, parse_entry
 from knowledge.numbers import extract_numbers, stated_values
+from knowledge.sources import SourceDoc, load_sources
 from knowledge.yamlload import KnowledgeError, line_of, load_yaml
 
 _SPACE = re.compile(r"\s+")
-_PUNCT = re.compile(r"[\W_]+")
 
 
 def squash(text: str) -> str:
@@ -52,7 +52,7 @@ def check_tree(root: Path) -> tuple[list[str], list[Entry]]:
         for surface, value in extract_numbers(entry.answer):
             if round(value, 6) not in supported:
                 errors.append(f"{where}: number {surface!r} in answer of {entry.id} is not in its quotes")
-    errors.extend(_check_duplicates(entries, settings.near_duplicate_ratio))
+    errors.extend(find_duplicates(entries, settings.near_duplicate_ratio))
     for path in sorted((root / "rules").glob("*.yaml")) if (root / "rules").is_dir() else []:
         try:
             data = load_yaml(path)
@@ -104,33 +104,6 @@ def _check_coverage(entry: Entry, sources: dict[str, SourceDoc]) -> list[str]:
     allowed = {squash(sources[r].document) for r in claimed}
     errors += [f"{entry.path}:{c.line}: {entry.id} quotes {c.document}, which is not one of its regions"
                for c in entry.sources if squash(c.document) not in allowed]
-    return errors
-
-
-def _check_duplicates(entries: list[Entry], ratio: float) -> list[str]:
-    errors: list[str] = []
-    seen_ids: dict[str, Entry] = {}
-    seen_questions: dict[str, Entry] = {}
-    for entry in entries:
-        where = f"{entry.path}:{entry.line}"
-        if entry.id in seen_ids:
-            first = seen_ids[entry.id]
-            errors.append(f"{where}: duplicate id {entry.id} (first at {first.path}:{first.line})")
-        seen_ids.setdefault(entry.id, entry)
-        counts = Counter(_PUNCT.sub("", squash(q).lower()) for q in entry.questions + entry.held_out)
-        for key in counts:
-            other = seen_questions.get(key)
-            if other is not None or counts[key] > 1:
-                other = other or entry
-                errors.append(f"{where}: duplicate question {key!r} (also in {other.id} at {other.path}:{other.line})")
-            seen_questions.setdefault(key, entry)
-    answers = [(_PUNCT.sub("", squash(e.answer)), e) for e in entries]
-    for i, (a, entry) in enumerate(answers):
-        for b, other in answers[:i]:
-            matcher = SequenceMatcher(None, a, b, autojunk=False)
-            if matcher.real_quick_ratio() >= ratio and matcher.quick_ratio() >= ratio and matcher.ratio() >= ratio:
-                errors.append(f"{entry.path}:{entry.line}: answer of {entry.id} duplicates {other.id} "
-                              f"({other.path}:{other.line})")
     return errors
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from knowledge.check import check_tree, summary
-from knowledge.entries import DEFAULT_ROOT
+from knowledge.sources import DEFAULT_ROOT
 
 
 @click.group(name="kb")

@@ -19,6 +19,7 @@ class Settings:
     b: float
     answer_weight: float
     min_score: float
+    min_coverage: float
     ask_region_ratio: float
     intent_fallback: bool
     answer_max_bytes: int
@@ -63,6 +64,7 @@ def load_settings(data_dir: Path) -> Settings:
         b=_number(data, path, "retrieval", "b"),
         answer_weight=_number(data, path, "retrieval", "answer_weight"),
         min_score=_number(data, path, "retrieval", "min_score"),
+        min_coverage=_number(data, path, "retrieval", "min_coverage"),
         ask_region_ratio=_number(data, path, "retrieval", "ask_region_ratio"),
         intent_fallback=bool(_get(data, path, "retrieval", "intent_fallback")),
         answer_max_bytes=int(_number(data, path, "limits", "answer_max_bytes")),

@@ -15,8 +15,9 @@ from typing import Any
 
 from knowledge.eligibility_conditions import Tri
 from knowledge.eligibility_dialogue import question_text
+from knowledge.eligibility_model import AMOUNT_FIELDS, Policy, Rule
 from knowledge.eligibility_reasons import Reason, decided_reasons, reason_from
-from knowledge.eligibility_rules import AMOUNT_FIELDS, Policy, Rule, RuleBookError, load_policies
+from knowledge.eligibility_rules import RuleBookError, load_policies
 from knowledge.profile import BOOLS, ENUMS, FIELD_ORDER, Profile, ProfileError
 
 __all__ = ["EligibilityResult", "RuleBook", "RuleBookError", "ProfileError", "load_rulebook", "DISCLAIMER"]
@@ -147,19 +148,22 @@ def _domain(policy: Policy, name: str) -> list[Any]:
 
 
 def _order_missing(policy: Policy, p: Profile, cands: list[_Candidate]) -> list[str]:
-    """Most decisive first: fewest outcomes left on average once answered, then fewest questions left."""
+    """Most decisive first: fewest questions left on average once answered, then the answer that splits the
+    candidate rules into most branches, then fewest possible outcomes left, then the field named in most
+    undecided conditions, then the everyday order of FIELD_ORDER."""
     fields = _missing_fields(cands)
     mentions = [f for c in cands for f in c.unknown]
 
     def score(name: str) -> tuple:
-        outcomes, left = [], []
+        outcomes, left, branches = [], [], set()
         for value in _domain(policy, name):
             after = _candidates(policy, dataclasses.replace(p, **{name: value}))
             keys = [c.key if c.key is not None else id(c) for c in after]
             outcomes.append(len(set(keys)))
             left.append(len(_missing_fields(after)))
+            branches.add(tuple(c.rule.id if c.rule else None for c in after))
         order = FIELD_ORDER.index(name) if name in FIELD_ORDER else len(FIELD_ORDER)
-        return (mean(outcomes), mean(left), -mentions.count(name), order)
+        return (mean(left), -len(branches), mean(outcomes), -mentions.count(name), order)
 
     return sorted(fields, key=score)
 

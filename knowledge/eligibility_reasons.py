@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from knowledge.eligibility_conditions import Expr
-from knowledge.eligibility_rules import AMOUNT_FIELDS, Policy, Rule
+from knowledge.eligibility_model import AMOUNT_FIELDS, Policy, Rule
 
 
 @dataclass(frozen=True)

@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from knowledge.eligibility_conditions import Condition, Expr, parse_expr
-from knowledge.profile import BOOLS, ENUMS, NUMBERS, ProfileError, _check
-
-try:  # share the knowledge package's error type when it exists (owned by another module)
-    from knowledge import KnowledgeError as _Base  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - depends on knowledge/__init__.py
-    _Base = ValueError
+from knowledge.eligibility_model import AMOUNT_FIELDS, STATUSES, AmountCase, Note, Policy, Rule, Source
+from knowledge.profile import BOOLS, ENUMS, NUMBERS, ProfileError, check_value
+from knowledge.yamlload import KnowledgeError, line_of, load_yaml
 
 DEFAULT_ROOT = Path(__file__).resolve().parent / "rules"
-AMOUNT_FIELDS = (
-    "annual_cap_yuan", "monthly_cap_yuan", "transport_monthly_yuan", "transport_months_per_year", "years_limit",
-)
-STATUSES = ("eligible", "not_eligible")
 POLICY_KEYS = {
     "region", "document", "title", "valid_from", "valid_to", "validity_source", "conditions", "rules",
     "notes", "not_eligible_notes", "shared",
@@ -30,77 +20,8 @@ RULE_KEYS = {"id", "title", "when", "status", "notes", *AMOUNT_FIELDS}
 CONDITION_KINDS = ("equals", "in", "min_years", "max_years", "under", "at_least")
 
 
-class RuleBookError(_Base):
+class RuleBookError(KnowledgeError):
     """Bad rules YAML; the message starts with `path:line:`."""
-
-
-class _LineDict(dict):
-    line = 0
-
-
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> _LineDict:
-    out = _LineDict(loader.construct_mapping(node, deep=True))
-    out.line = node.start_mark.line + 1
-    return out
-
-
-_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-@dataclass(frozen=True)
-class Source:
-    document: str
-    clause: str
-    quote: str
-
-    def label(self) -> str:
-        return f"{self.document} {self.clause}".strip()
-
-
-@dataclass(frozen=True)
-class Note:
-    text: str
-    source: Source
-
-
-@dataclass(frozen=True)
-class AmountCase:
-    when: Expr | None
-    value: float
-    text: str
-    source: Source
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    title: str
-    when: Expr
-    status: str
-    amounts: dict[str, tuple[AmountCase, ...]]
-    notes: tuple[Note, ...]
-
-
-@dataclass
-class Policy:
-    region: str
-    document: str
-    title: str
-    valid_from: dt.date | None
-    valid_to: dt.date | None
-    validity_source: Source | None
-    conditions: dict[str, Condition]
-    rules: list[Rule]
-    notes: tuple[Note, ...] = ()
-    not_eligible_notes: tuple[Note, ...] = ()
-    path: Path = field(default_factory=Path)
-
-    def covers(self, day: dt.date) -> bool:
-        return (self.valid_from is None or day >= self.valid_from) and (self.valid_to is None or day <= self.valid_to)
 
 
 class _Ctx:
@@ -108,10 +29,10 @@ class _Ctx:
         self.path = path
 
     def fail(self, node: Any, message: str) -> RuleBookError:
-        line = getattr(node, "line", 0) or 1
+        line = line_of(node)
         return RuleBookError(f"{self.path}:{line}: {message}")
 
-    def mapping(self, node: Any, where: str, parent: Any) -> _LineDict:
+    def mapping(self, node: Any, where: str, parent: Any) -> dict:
         if not isinstance(node, dict):
             raise self.fail(parent, f"{where} must be a mapping")
         return node
@@ -141,13 +62,9 @@ class _Ctx:
 def load_policy(path: Path) -> Policy:
     ctx = _Ctx(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 1
-        raise RuleBookError(f"{path}:{line}: {exc.problem or exc}") from None
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleBookError(f"{path}:1: {exc}") from None
+        data = load_yaml(path)
+    except KnowledgeError as exc:
+        raise RuleBookError(str(exc)) from None
     if not isinstance(data, dict):
         raise RuleBookError(f"{path}:1: top level must be a mapping")
     unknown = set(data) - POLICY_KEYS
@@ -204,7 +121,7 @@ def _condition(ctx: _Ctx, name: str, node: Any, parent: Any) -> Condition:
             raise ctx.fail(node, f"condition {name!r}: '{kind}' does not fit field {fld!r}")
         for v in values:
             try:
-                _check(fld, v)
+                check_value(fld, v)
             except ProfileError as exc:
                 raise ctx.fail(node, f"condition {name!r}: {exc}") from None
     return Condition(name, fld, ctx.text(node, "text", f"condition {name!r}"), params,

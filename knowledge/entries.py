@@ -1,29 +1,19 @@
-"""Typed knowledge entries and sources, validated when loaded so bad data fails at start-up."""
+"""Typed knowledge entries, validated when loaded so bad data fails at start-up."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from knowledge.sources import parse_date
 from knowledge.yamlload import KnowledgeError, LineDict, line_of, load_yaml
 
 ALL = "all"
-DEFAULT_ROOT = Path(__file__).resolve().parent
-
-
-@dataclass(frozen=True)
-class SourceDoc:
-    """One policy document from sources/index.yaml."""
-
-    region: str
-    document: str
-    name: str
-    issuer: str
-    file: Path
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
+# YAML folding joins lines with a space; between Chinese characters that space is noise.
+_CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 
 
 @dataclass(frozen=True)
@@ -58,49 +48,12 @@ class Entry:
         return region is None or ALL in self.regions or region in self.regions
 
 
-def _date(value: Any, where: str, key: str, required: bool = False) -> dt.date | None:
-    if value is None and not required:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise KnowledgeError(f"{where}: {key} must be a date like 2025-05-01, got {value!r}")
-
-
 def _str_list(value: Any, where: str, key: str, minimum: int) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise KnowledgeError(f"{where}: {key} must be a list of non-empty strings")
     if len(value) < minimum:
         raise KnowledgeError(f"{where}: {key} needs at least {minimum} item(s), has {len(value)}")
     return tuple(v.strip() for v in value)
-
-
-def load_sources(root: Path = DEFAULT_ROOT) -> dict[str, SourceDoc]:
-    """Read sources/index.yaml into region -> SourceDoc."""
-    path = root / "sources" / "index.yaml"
-    data = load_yaml(path)
-    if not isinstance(data, dict) or not data:
-        raise KnowledgeError(f"{path}:1: expected a mapping of region -> document")
-    docs: dict[str, SourceDoc] = {}
-    for region, item in data.items():
-        where = f"{path}:{line_of(item)}"
-        if not isinstance(item, dict):
-            raise KnowledgeError(f"{where}: {region} must be a mapping")
-        for key in ("document", "name", "issuer", "file"):
-            if not isinstance(item.get(key), str) or not item[key].strip():
-                raise KnowledgeError(f"{where}: {region}.{key} must be a non-empty string")
-        docs[region] = SourceDoc(
-            region=region, document=item["document"].strip(), name=item["name"], issuer=item["issuer"],
-            file=path.parent / item["file"], valid_from=_date(item.get("valid_from"), where, "valid_from"),
-            valid_to=_date(item.get("valid_to"), where, "valid_to"),
-        )
-    return docs
 
 
 def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> Entry:
@@ -144,10 +97,11 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
                                   line_of(src, line_of(item))))
     return Entry(
         id=item["id"].strip(), regions=entry_regions, intents=entry_intents,
-        questions=_str_list(item["questions"], where, "questions", 3), answer=item["answer"].strip(),
-        sources=tuple(citations), reviewed=_date(item["reviewed"], where, "reviewed", required=True),
-        valid_from=_date(item.get("valid_from"), where, "valid_from"),
-        valid_to=_date(item.get("valid_to"), where, "valid_to"),
+        questions=_str_list(item["questions"], where, "questions", 3),
+        answer=_CJK_GAP.sub("", item["answer"].strip()),
+        sources=tuple(citations), reviewed=parse_date(item["reviewed"], where, "reviewed", required=True),
+        valid_from=parse_date(item.get("valid_from"), where, "valid_from"),
+        valid_to=parse_date(item.get("valid_to"), where, "valid_to"),
         held_out=_str_list(item.get("held_out", []), where, "held_out", 0), path=path, line=line_of(item),
     )
 

@@ -25,7 +25,7 @@ NUMBERS = {"age": 30.0, "permit_years": 100.0, "years_aided": 30.0}  # field -> 
 
 # Order used to break ties when choosing the next question (most basic first).
 FIELD_ORDER = (
-    "region", "diagnosis", "age", "residency", "disability_certificate", "sunshine_card", "hardship",
+    "region", "diagnosis", "residency", "age", "disability_certificate", "sunshine_card", "hardship",
     "institution", "years_aided", "permit_years", "other_province_aid", "self_care_insufficient",
     "school_ready",
 )
@@ -68,7 +68,7 @@ class Profile:
             if key not in known:
                 raise ProfileError(f"unknown field {key!r} (known fields: {', '.join(known)})")
             if raw is not None:
-                values[key] = _check(key, raw)
+                values[key] = check_value(key, raw)
         return cls(**values)
 
     def get(self, name: str) -> Any:
@@ -91,7 +91,7 @@ class Profile:
         return out
 
 
-def _check(key: str, raw: Any) -> Any:
+def check_value(key: str, raw: Any) -> Any:
     if key == "region":
         if not isinstance(raw, str) or not raw.strip():
             raise ProfileError(f"field 'region' must be a non-empty string, got {raw!r}")

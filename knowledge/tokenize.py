@@ -4,17 +4,43 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import jieba
 
+from knowledge.numbers import chinese_to_number
 from knowledge.yamlload import KnowledgeError, line_of, load_yaml
 
 _SKIP = re.compile(r"^[\W_]+$")
+# 七岁 / 十二周岁 / 五年 -> 7岁 / 12周岁 / 5年, so spoken ages and durations match the digits in entries.
+_SPOKEN_NUMBER = re.compile(r"[零一二两三四五六七八九十百千万]+(?=岁|周岁|年|个月|元|块|次)")
+
+
+class TokenMapper:
+    """Our synonyms and stop words applied to already-segmented words (ours or a plugged-in tokenizer's)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.synonyms = _load_synonyms(data_dir / "synonyms.yaml")
+        stop_text = (data_dir / "stopwords.txt").read_text(encoding="utf-8")
+        self.stop = {w.strip() for w in stop_text.split() if w.strip()}
+
+    def __call__(self, words: Iterable[str]) -> list[str]:
+        tokens: list[str] = []
+        for word in words:
+            word = unicodedata.normalize("NFKC", word).strip().lower()
+            if not word or _SKIP.match(word):
+                continue
+            tokens.extend(t for t in self.synonyms.get(word, (word,)) if t not in self.stop)
+        return tokens
+
+    def wrap(self, tokenize: Callable[[str], list[str]]) -> Callable[[str], list[str]]:
+        """A plugged-in tokenizer (e.g. the intent engine's) still gets the knowledge synonyms."""
+        return lambda text: self(tokenize(_SPOKEN_NUMBER.sub(_digits, text)))
 
 
 class JiebaTokenizer:
-    """Callable tokenizer: NFKC, lower-case, jieba (HMM off), synonym mapping, stop-word removal.
+    """Callable tokenizer: NFKC, lower-case, jieba search mode (HMM off), then TokenMapper.
 
     A private `jieba.Tokenizer` keeps our user dictionary from leaking into other packages' jieba.
     """
@@ -26,24 +52,19 @@ class JiebaTokenizer:
             self._jieba.tmp_dir = str(cache_dir)
             self._jieba.cache_file = "jieba.knowledge.cache"
         self._jieba.load_userdict(str(data_dir / "userdict.txt"))
-        self._map = _load_synonyms(data_dir / "synonyms.yaml")
-        for word in self._map:
+        self._mapper = TokenMapper(data_dir)
+        for word in self._mapper.synonyms:
             if len(word) > 1:
                 self._jieba.add_word(word, freq=20000)
-        stop_path = data_dir / "stopwords.txt"
-        self._stop = {w.strip() for w in stop_path.read_text(encoding="utf-8").split() if w.strip()}
 
     def __call__(self, text: str) -> list[str]:
-        text = unicodedata.normalize("NFKC", text).lower()
-        tokens: list[str] = []
-        for word in self._jieba.lcut(text, HMM=False):
-            word = word.strip()
-            if not word or _SKIP.match(word):
-                continue
-            for token in self._map.get(word, (word,)):
-                if token not in self._stop:
-                    tokens.append(token)
-        return tokens
+        text = _SPOKEN_NUMBER.sub(_digits, unicodedata.normalize("NFKC", text).lower())
+        return self._mapper(self._jieba.lcut_for_search(text, HMM=False))
+
+
+def _digits(match: re.Match[str]) -> str:
+    value = chinese_to_number(match.group(0))
+    return match.group(0) if value is None or match.group(0) == "一" else f"{value:g}"
 
 
 def _load_synonyms(path: Path) -> dict[str, tuple[str, ...]]:

@@ -33,7 +33,7 @@ def test_policy_question_with_region_is_answered_with_its_citation(app: Flask, s
 def test_region_is_asked_once_then_remembered(app: Flask, sim: WeChatSimulator) -> None:
     first = sim.send_text("o-ask", "孩子康复救助怎么申请")
     assert "1. 重庆綦江区" in first.text
-    second = sim.send_text("o-ask", "5")
+    second = sim.send_text("o-ask", "3")
     assert "上海" in second.text and "沪府发〔2025〕1号" in second.text
     third = sim.send_text("o-ask", "去哪里做复筛")
     assert "1. 重庆綦江区" not in third.text

@@ -1,0 +1,52 @@
+"""Click commands ``eval`` and ``classify`` (wired into the ``xingban`` CLI by bot/cli.py)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from .config import CACHE_ENV, default_cache_dir
+
+_cache_option = click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help=f"Where jieba's dictionary cache lives (default: ${CACHE_ENV}, else ./instance).",
+)
+
+
+@click.command("eval")
+@_cache_option
+def eval_command(cache_dir: Path | None) -> None:
+    """Evaluate the intent engine on the held-out split next to a BM25 baseline."""
+    from .dataset import HELDOUT_FILE, TRAIN_FILE, load_examples
+    from .engine import load_engine
+    from .evaluation import BM25Baseline, evaluate, format_report
+
+    engine = load_engine(cache_dir or default_cache_dir())
+    heldout = load_examples(HELDOUT_FILE)
+
+    def run(text: str) -> tuple[str, str]:
+        c = engine.classify(text)
+        return c.intent, c.decision
+
+    report = evaluate(run, heldout, "engine")
+    baseline = evaluate(BM25Baseline(load_examples(TRAIN_FILE)).classify, heldout, "baseline")
+    click.echo(format_report(report, baseline))
+
+
+@click.command("classify")
+@_cache_option
+def classify_command(cache_dir: Path | None) -> None:
+    """Classify one message per stdin line; print one JSON object per line."""
+    from .engine import load_engine
+
+    engine = load_engine(cache_dir or default_cache_dir())
+    stdin = click.get_text_stream("stdin")
+    for line in stdin:
+        text = line.rstrip("\r\n")
+        click.echo(json.dumps(engine.classify(text).to_dict(), ensure_ascii=False))
+    sys.stdout.flush()

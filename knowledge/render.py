@@ -1,0 +1,44 @@
+"""Turn an entry into the text a parent receives: answer, 依据 line, disclaimer, expiry note."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+from knowledge.config import Settings
+from knowledge.entries import ALL, Entry
+from knowledge.sources import SourceDoc
+
+_MONEY = re.compile(r"\d[\d.]*\s*万?\s*元")
+
+
+def render_answer(entry: Entry, region: str | None, sources: dict[str, SourceDoc], s: Settings,
+                  today: dt.date | None = None) -> str:
+    """Answer text + citation line (+ disclaimer for money/eligibility, + expiry note)."""
+    parts = []
+    if region is None and ALL not in entry.regions:
+        names = "、".join(sources[r].name for r in entry.regions)
+        parts.append(s.messages["region_label"].format(name=names))
+    parts.append(entry.answer)
+    text = "".join(parts) + "\n" + citation_line(entry, region, sources, s)
+    intents = set(entry.intents)
+    if intents & s.disclaimer_intents or (intents & s.disclaimer_if_money_intents
+                                           and _MONEY.search(unicodedata.normalize("NFKC", entry.answer))):
+        text += "\n" + s.disclaimer
+    valid_to = entry.valid_to
+    if valid_to is not None and (today or dt.date.today()) > valid_to:
+        text += "\n" + s.messages["expired"].format(date=valid_to.isoformat())
+    return text
+
+
+def citation_line(entry: Entry, region: str | None, sources: dict[str, SourceDoc], settings: Settings) -> str:
+    """依据 line naming the documents and clauses; only the asked region's document when it has one."""
+    wanted = sources[region].document if region in sources else None
+    cited = [c for c in entry.sources if c.document == wanted] or list(entry.sources)
+    clauses: dict[str, list[str]] = {}
+    for c in cited:
+        if c.clause not in clauses.setdefault(c.document, []):
+            clauses[c.document].append(c.clause)
+    body = "；".join(f"{doc} {'、'.join(cl)}" for doc, cl in clauses.items())
+    return settings.messages["citation_prefix"] + body

@@ -1,0 +1,75 @@
+"""The eligibility dialogue through the real webhook: asks only what it needs, takes corrections."""
+
+from __future__ import annotations
+
+from flask import Flask
+from sqlmodel import select
+
+from bot.db import session_scope
+from bot.models import User
+from bot.simulator import WeChatSimulator
+
+DISCLAIMER = "以当地残联审核为准"
+
+
+def profile_of(app: Flask, openid: str) -> tuple[dict, object]:
+    with session_scope(app) as db:
+        user = db.exec(select(User).where(User.openid == openid)).one()
+        return dict(user.profile), user.consent_at
+
+
+def converse(sim: WeChatSimulator, openid: str, lines: list[str]) -> list[str]:
+    return [sim.send_text(openid, line).text for line in lines]
+
+
+def test_slots_from_the_first_message_are_not_asked_again(sim: WeChatSimulator) -> None:
+    first = sim.send_text("o-e1", "我们在綦江，孩子5岁已经确诊孤独症，能申请康复救助吗").text
+    assert "哪个地区" not in first and "几岁" not in first and "确诊" not in first.split("\n")[0]
+
+
+def test_dialogue_reaches_a_cited_result_and_saves_only_with_consent(app: Flask, sim: WeChatSimulator) -> None:
+    replies = converse(sim, "o-e2", ["孩子符合康复救助条件吗", "3", "4岁", "1"])
+    assert "哪个地区" in replies[0]
+    assert profile_of(app, "o-e2") == ({}, None)
+    final = replies[-1]
+    if "要不要把这些回答保存下来" not in final:  # more questions for Shanghai: answer "1" until done
+        for _ in range(6):
+            final = sim.send_text("o-e2", "1").text
+            if "要不要把这些回答保存下来" in final:
+                break
+    assert DISCLAIMER in final and "沪府发〔2025〕1号" in final
+    assert "已保存" in sim.send_text("o-e2", "保存").text
+    saved, consent = profile_of(app, "o-e2")
+    assert saved["region"] == "shanghai" and saved["age"] == 4 and consent is not None
+
+
+def test_correction_changes_the_answer_without_answering_the_open_question(sim: WeChatSimulator) -> None:
+    sim.send_text("o-e3", "綦江的孩子能享受康复补助吗")
+    sim.send_text("o-e3", "6岁")
+    follow = sim.send_text("o-e3", "不对，是7岁").text
+    assert "几岁" not in follow  # the age was taken from the correction
+    assert follow  # and the dialogue goes on with the next deciding question or the result
+
+
+def test_parent_can_stop_at_any_time(app: Flask, sim: WeChatSimulator) -> None:
+    sim.send_text("o-e4", "孩子符合救助条件吗")
+    assert "先不问了" in sim.send_text("o-e4", "算了").text
+    with session_scope(app) as db:
+        assert db.exec(select(User).where(User.openid == "o-e4")).one().dialogue == {}
+
+
+def test_a_new_question_mid_dialogue_is_answered(sim: WeChatSimulator) -> None:
+    sim.send_text("o-e5", "孩子符合救助条件吗")
+    reply = sim.send_text("o-e5", "我要找人工客服").text
+    assert "志愿者" in reply
+
+
+def test_declining_consent_stores_nothing(app: Flask, sim: WeChatSimulator) -> None:
+    text = sim.send_text("o-e6", "诸暨户籍孩子8岁确诊孤独症，能拿多少补助").text
+    for _ in range(8):
+        if "要不要把这些回答保存下来" in text:
+            break
+        text = sim.send_text("o-e6", "1").text
+    assert "诸政办发〔2023〕38号" in text
+    assert "不保存" in sim.send_text("o-e6", "不用").text
+    assert profile_of(app, "o-e6") == ({}, None)

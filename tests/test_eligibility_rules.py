@@ -1,0 +1,214 @@
+"""The rules YAML: citations match the sources, numbers come from their quotes, bad YAML is reported well."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from knowledge.eligibility import RuleBookError, load_rulebook
+from knowledge.profile import Profile, ProfileError
+
+ROOT = Path(__file__).resolve().parents[1] / "knowledge"
+RULES = sorted(p for p in (ROOT / "rules").glob("*.yaml") if p.name != "questions.yaml")
+NUMERIC_KEYS = ("value", "under", "at_least", "min_years", "max_years")
+
+
+def squash(text: str) -> str:
+    """What `xingban kb check` compares: NFKC, no whitespace."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+
+
+def numbers(text: str) -> set[float]:
+    return {float(n) for n in re.findall(r"\d+(?:\.\d+)?", squash(text))}
+
+
+def citations(node, path=()):
+    """Yield (yaml path, mapping that owns a `source`, source mapping)."""
+    if isinstance(node, dict):
+        if isinstance(node.get("source"), dict):
+            yield path, node, node["source"]
+        if isinstance(node.get("validity_source"), dict):
+            yield path + ("validity_source",), node, node["validity_source"]
+        for key, value in node.items():
+            yield from citations(value, path + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from citations(value, path + (i,))
+
+
+@pytest.mark.parametrize("path", RULES, ids=lambda p: p.stem)
+def test_quotes_are_in_the_source(path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    source_text = squash((ROOT / "sources" / f"{data['region']}.txt").read_text(encoding="utf-8"))
+    assert squash(data["document"]) in source_text
+    found = list(citations(data))
+    assert len(found) >= 5
+    for where, _, src in found:
+        assert src["document"] == data["document"], where
+        assert src.get("clause"), where
+        assert squash(src["quote"]) in source_text, (where, src["quote"])
+
+
+@pytest.mark.parametrize("path", RULES, ids=lambda p: p.stem)
+def test_every_number_is_in_its_quote(path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for where, owner, src in citations(data):
+        quoted = numbers(src["quote"])
+        if where and where[-1] == "validity_source":
+            for key in ("valid_from", "valid_to"):
+                if isinstance(owner.get(key), dt.date):
+                    day = owner[key]
+                    assert {day.year, day.month, day.day} <= quoted, (key, src["quote"])
+            continue
+        for key in NUMERIC_KEYS:
+            value = owner.get(key)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                assert float(value) in quoted, (where, key, value, src["quote"])
+        assert numbers(owner.get("text", "")) <= quoted, (where, owner.get("text"), src["quote"])
+
+
+@pytest.mark.parametrize("path", RULES, ids=lambda p: p.stem)
+def test_no_number_without_a_citation(path):
+    """Amounts and thresholds only live in mappings that carry their own `source`."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    cited = {id(owner) for _, owner, _ in citations(data)}
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key in NUMERIC_KEYS:
+                if isinstance(node.get(key), int | float) and not isinstance(node.get(key), bool):
+                    assert id(node) in cited, node
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(data)
+
+
+def test_rulebook_loads_all_five_policies():
+    book = load_rulebook()
+    assert {p: book.policies[p].document for p in book.policies} == {
+        "qijiang": "綦残联发〔2025〕7号",
+        "chongqing": "渝民〔2025〕24号",
+        "guangxi": "桂残联字〔2024〕36号",
+        "zhuji": "诸政办发〔2023〕38号",
+        "shanghai": "沪府发〔2025〕1号",
+    }
+    assert book.policies["shanghai"].valid_from == dt.date(2025, 5, 1)
+    assert book.policies["shanghai"].valid_to == dt.date(2030, 4, 30)
+    assert book.policies["zhuji"].valid_from == dt.date(2023, 10, 15)
+    assert book.policies["zhuji"].valid_to is None
+    for region in ("qijiang", "chongqing", "guangxi"):
+        assert book.policies[region].valid_from is None and book.policies[region].valid_to is None
+
+
+def test_condition_names_follow_openfisca_style():
+    for policy in load_rulebook().policies.values():
+        assert all(name.startswith("condition_") for name in policy.conditions)
+
+
+def test_policies_without_amounts_never_give_numbers():
+    book = load_rulebook()
+    for region in ("chongqing", "guangxi", "shanghai"):
+        for rule in book.policies[region].rules:
+            assert rule.amounts == {}, rule.id
+
+
+def test_unknown_region_is_not_covered():
+    result = load_rulebook().evaluate({"region": "beijing", "age": 5, "diagnosis": "diagnosed"}).to_dict()
+    assert result["status"] == "not_covered" and result["policy"] is None
+    assert result["annual_cap_yuan"] is None and result["missing"] == []
+
+
+def test_missing_region_is_asked_first():
+    result = load_rulebook().evaluate({"age": 5}).to_dict()
+    assert result["status"] == "need_info" and result["missing"] == ["region"]
+    assert "地区" in result["next_question"]
+
+
+def test_evaluate_accepts_profile_objects():
+    profile = Profile.from_dict({"region": "chongqing", "diagnosis": "diagnosed", "age": 3})
+    assert load_rulebook().evaluate(profile).status == "eligible"
+
+
+def test_as_of_defaults_to_today():
+    assert Profile.from_dict({}).today() == dt.date.today()
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"colour": "red"}, "colour"),
+        ({"diagnosis": "maybe"}, "diagnosis"),
+        ({"residency": "green_card"}, "residency"),
+        ({"age": "seven"}, "age"),
+        ({"age": -1}, "age"),
+        ({"age": True}, "age"),
+        ({"hardship": "yes"}, "hardship"),
+        ({"institution": "home"}, "institution"),
+        ({"as_of": "2025-13-01"}, "as_of"),
+        ({"region": ""}, "region"),
+        ({"permit_years": 1000}, "permit_years"),
+    ],
+)
+def test_profile_errors_name_the_field(data, field):
+    with pytest.raises(ProfileError, match=field):
+        Profile.from_dict(data)
+    with pytest.raises(ProfileError):
+        load_rulebook().evaluate(data)
+
+
+def test_profile_round_trip():
+    data = {"region": "shanghai", "age": 5.5, "sunshine_card": True, "as_of": "2026-01-02", "hardship": None}
+    profile = Profile.from_dict(data)
+    assert profile.as_of == dt.date(2026, 1, 2) and profile.hardship is None
+    assert Profile.from_dict(profile.to_dict()) == profile
+    assert profile.replace(age=6).age == 6.0
+
+
+BAD_YAML = {
+    "syntax": ("region: x\nrules: [\n  - a: b\n", 3),
+    "unknown condition": (
+        "region: x\ndocument: D\nconditions: {}\nrules:\n  - id: r\n    when: [condition_nope]\n    status: eligible\n",
+        5,
+    ),
+    "bad status": (
+        "region: x\ndocument: D\nrules:\n  - id: r\n    when: []\n    status: maybe\n",
+        4,
+    ),
+    "unknown key": ("region: x\ndocument: D\nrulez: []\n", 1),
+    "condition on unknown field": (
+        "region: x\ndocument: D\nconditions:\n  condition_a:\n    text: t\n    field: shoe_size\n    equals: 1\n"
+        "    source: {document: D, clause: c, quote: q}\nrules:\n  - id: r\n    when: [condition_a]\n    status: eligible\n",
+        5,
+    ),
+    "amount without citation": (
+        "region: x\ndocument: D\nconditions:\n  condition_a:\n    text: t\n    field: hardship\n    equals: true\n"
+        "    source: {document: D, clause: c, quote: q}\nrules:\n  - id: r\n    when: [condition_a]\n"
+        "    status: eligible\n    annual_cap_yuan:\n      value: 1\n      text: t\n",
+        14,
+    ),
+    "validity without citation": ("region: x\ndocument: D\nvalid_from: 2025-01-01\nrules: []\n", 1),
+}
+
+
+@pytest.mark.parametrize("name", list(BAD_YAML))
+def test_bad_yaml_reports_path_and_line(tmp_path, name):
+    text, line = BAD_YAML[name]
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(RuleBookError) as info:
+        load_rulebook(tmp_path)
+    assert str(info.value).startswith(f"{path}:{line}: "), str(info.value)
+
+
+def test_empty_rules_dir_is_an_error(tmp_path):
+    with pytest.raises(RuleBookError, match="no rules YAML"):
+        load_rulebook(tmp_path)

@@ -1,0 +1,217 @@
+"""Engine behaviour: typo correction, slots, decisions, edge cases, public API."""
+
+import ast
+import time
+from pathlib import Path
+
+import pytest
+
+import intents
+from intents import INTENTS, Classification, IntentEngine, load_engine
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> IntentEngine:
+    return load_engine(tmp_path_factory.mktemp("intents-cache"))
+
+
+def test_public_api(engine):
+    assert len(INTENTS) == 16 and len(set(INTENTS)) == 16
+    assert INTENTS[-1] == "out_of_scope"
+    c = engine.classify("康复救助怎么申请")
+    assert isinstance(c, Classification)
+    assert c.intent in INTENTS
+    assert 0.0 <= c.confidence <= 1.0
+    assert c.decision in ("answer", "clarify", "fallback")
+    assert all(name in INTENTS and 0.0 <= score <= 1.0 for name, score in c.alternatives)
+
+
+def test_jieba_cache_under_cache_dir(tmp_path_factory):
+    cache = tmp_path_factory.mktemp("own-cache")
+    load_engine(cache)
+    assert (cache / "jieba.cache").is_file()
+
+
+def test_load_engine_is_cached(engine, tmp_path_factory):
+    assert load_engine(engine.segmenter and Path(engine.segmenter._tokenizer.tmp_dir)) is engine
+
+
+@pytest.mark.parametrize(
+    ("raw", "corrected"),
+    [
+        ("康附就助网上可以申请吗", "康复救助网上可以申请吗"),
+        ("负筛一般要等多久", "复筛一般要等多久"),
+        ("低宝怎么申请", "低保怎么申请"),
+        ("自必症孩子", "自闭症孩子"),
+        ("残急证", "残疾证"),
+        ("羊光宝宝卡", "阳光宝宝卡"),
+        ("送叫上门", "送教上门"),
+        ("我要转人公", "我要转人工"),
+        # ordinary words that sound like domain words are left alone
+        ("记不住怎么办", "记不住怎么办"),
+        ("成就助力", "成就助力"),
+        ("体型偏胖", "体型偏胖"),
+    ],
+)
+def test_typo_correction(engine, raw, corrected):
+    assert engine.normalize(raw) == corrected
+
+
+def test_tokenize_maps_synonyms(engine):
+    tokens = engine.tokenize("自闭症孩子的康复补贴怎么申請")
+    assert "孤独症" in tokens and "康复救助" in tokens and "申请" in tokens
+    assert "自闭症" not in tokens
+    assert engine.tokenize("孤独症谱系障碍") == ["孤独症"]
+    assert engine.tokenize("") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我们綦江的孩子 重庆这边", {"region": "qijiang"}),
+        ("在渝北区", {"region": "chongqing"}),
+        ("沪上居住证", {"region": "shanghai", "residency": "residence_permit"}),
+        ("南宁的孩子", {"region": "guangxi"}),
+        ("诸暨籍的孩子", {"region": "zhuji", "residency": "hukou"}),
+        ("孩子4岁", {"age": 4.0}),
+        ("孩子三岁半", {"age": 3.5}),
+        ("七岁了", {"age": 7.0}),
+        ("一岁八个月", {"age": 1.67}),
+        ("18个月大", {"age": 1.5}),
+        ("7到14岁的孩子", {}),
+        ("未满7周岁", {}),
+        ("医院确诊了", {"diagnosis": "diagnosed"}),
+        ("诊断为孤独症", {"diagnosis": "diagnosed"}),
+        ("疑似自闭症", {"diagnosis": "suspected"}),
+        ("怀疑是孤独症还没确诊", {"diagnosis": "suspected"}),
+        ("户口在广西", {"region": "guangxi", "residency": "hukou"}),
+        ("外地户口 有居住证", {"residency": "residence_permit"}),
+        ("家里是低保户", {"hardship": True}),
+        ("我们是特困家庭", {"hardship": True}),
+        ("不是低保户", {"hardship": False}),
+        ("有残疾证", {"disability_certificate": True}),
+        ("没有残疾证", {"disability_certificate": False}),
+        ("办了阳光宝宝卡", {"sunshine_card": True}),
+        ("下周三的家长课", {"when": "next_wed"}),
+        ("周六的课", {"when": "sat"}),
+        ("明天有课吗", {"when": "tomorrow"}),
+        ("本周有课吗", {"when": "this_week"}),
+        ("桂花开了", {}),
+    ],
+)
+def test_slots(engine, text, expected):
+    assert engine.classify(text).slots == expected
+
+
+def test_slots_traditional_and_combined(engine):
+    slots = engine.classify("我兒子三歲半，確診孤獨症，户口在綦江，家裡是低保户，有殘疾證").slots
+    assert slots == {
+        "region": "qijiang",
+        "age": 3.5,
+        "diagnosis": "diagnosed",
+        "residency": "hukou",
+        "hardship": True,
+        "disability_certificate": True,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("康复救助怎么申请", "apply_aid"),
+        ("康附就助怎么申请", "apply_aid"),
+        ("负筛在哪里做", "rescreen"),
+        ("低保", "living_assistance"),
+        ("取消订阅", "unsubscribe"),
+        ("转人工", "human"),
+        ("删除我的数据", "delete_data"),
+        ("谢谢老师", "thanks"),
+    ],
+)
+def test_answer_on_clear_messages(engine, text, intent):
+    c = engine.classify(text)
+    assert (c.intent, c.decision) == (intent, "answer")
+
+
+@pytest.mark.parametrize(
+    "text", ["今天天气怎么样", "给我讲个笑话", "布洛芬一次吃多少", "推荐一只股票", "asdfgh"]
+)
+def test_fallback_out_of_scope(engine, text):
+    assert engine.classify(text).decision == "fallback"
+
+
+@pytest.mark.parametrize(
+    ("text", "pair"),
+    [
+        ("救助条件和申请材料", {"apply_aid", "eligibility"}),
+        ("提醒", {"subscribe", "unsubscribe"}),
+        ("你好 谢谢", {"greeting", "thanks"}),
+    ],
+)
+def test_clarify_between_two(engine, text, pair):
+    c = engine.classify(text)
+    assert c.decision == "clarify"
+    assert {c.alternatives[0][0], c.alternatives[1][0]} == pair
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n", "😀😀😀", "🙏", "。。。", "？？？"])
+def test_empty_and_emoji_only(engine, text):
+    c = engine.classify(text)
+    assert c.decision == "fallback"
+    assert c.intent == "out_of_scope"
+
+
+def test_huge_input_is_fast(engine):
+    text = "我家孩子确诊了孤独症" * 1000  # 10 000 characters
+    started = time.perf_counter()
+    c = engine.classify(text)
+    assert time.perf_counter() - started < 0.5
+    assert c.intent in INTENTS
+    assert len(c.normalized) <= 400
+
+
+def test_decision_predicates():
+    from intents.decide import DecisionPolicy, decide, has_clear_margin, is_confident
+
+    policy = DecisionPolicy(confidence_threshold=0.6, margin=0.4)
+    assert is_confident(0.6, policy) and not is_confident(0.59, policy)
+    assert has_clear_margin(0.8, 0.4, policy) and not has_clear_margin(0.7, 0.4, policy)
+    assert decide([("apply_aid", 0.9), ("eligibility", 0.05)], policy) == "answer"
+    assert decide([("apply_aid", 0.5), ("eligibility", 0.4)], policy) == "clarify"
+    assert decide([("apply_aid", 0.3), ("eligibility", 0.2)], policy) == "fallback"
+    assert decide([("out_of_scope", 0.9), ("apply_aid", 0.05)], policy) == "fallback"
+    assert decide([("apply_aid", 0.5), ("out_of_scope", 0.4)], policy) == "fallback"
+
+
+def test_thresholds_come_from_yaml(engine):
+    from intents.config import load_engine_config
+
+    cfg = load_engine_config()["decision"]
+    assert engine.policy.confidence_threshold == cfg["confidence_threshold"]
+    assert engine.policy.margin == cfg["margin"]
+
+
+def test_no_forbidden_imports():
+    forbidden = {"flask", "wechatpy", "sqlmodel", "bot"}
+    root = Path(intents.__file__).parent
+    for path in root.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
+
+
+def test_data_split_is_disjoint_and_large_enough():
+    from intents.dataset import HELDOUT_FILE, TRAIN_FILE, load_examples
+
+    train = load_examples(TRAIN_FILE)
+    heldout = load_examples(HELDOUT_FILE)
+    assert len(train) + len(heldout) >= 450
+    assert len(heldout) / (len(train) + len(heldout)) >= 0.25
+    assert not {t for t, _ in train} & {t for t, _ in heldout}
+    assert {i for _, i in heldout} == set(INTENTS)

@@ -1,0 +1,74 @@
+"""Normaliser table tests (no jieba needed)."""
+
+import pytest
+
+from intents.normalize import Normalizer, chinese_to_number
+
+
+@pytest.fixture(scope="module")
+def normalize():
+    return Normalizer()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # traditional -> simplified
+        ("申請康復補貼需要準備哪些材料", "申请康复补贴需要准备哪些材料"),
+        ("孩子滿9歲了還能拿補貼嗎", "孩子满9岁了还能拿补贴吗"),
+        ("渝悅救助通", "渝悦救助通"),
+        # full-width letters, digits and punctuation
+        ("ＡＢＣ１２３", "abc123"),
+        ("孩子４岁，能申请吗？", "孩子4岁 能申请吗"),
+        # fillers
+        ("嗯那个我想问一下低保", "低保"),
+        ("请问康复救助怎么申请", "康复救助怎么申请"),
+        ("就是说孩子确诊了", "孩子确诊了"),
+        ("额 那个 补贴多少", "补贴多少"),
+        ("额度多少", "额度多少"),  # 额 inside a word stays
+        # Chinese numerals before a unit
+        ("三岁半", "3.5岁"),
+        ("七岁", "7岁"),
+        ("两岁半的宝宝", "2.5岁的宝宝"),
+        ("一岁八个月", "1岁8个月"),
+        ("十二周岁", "12周岁"),
+        ("3岁半", "3.5岁"),
+        ("三万六是怎么算的", "36000是怎么算的"),
+        ("一万八和两万", "18000和20000"),
+        ("救助满五年", "救助满5年"),
+        # numerals that are not quantities stay
+        ("一人一案", "一人一案"),
+        ("下周三的课", "下周三的课"),
+        ("四五千块", "四五千块"),
+        # emoji and empty input
+        ("😀😀", ""),
+        ("   ", ""),
+        ("", ""),
+    ],
+)
+def test_normalize_table(normalize, raw, expected):
+    assert normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("十", 10),
+        ("十二", 12),
+        ("二十五", 25),
+        ("三百五", 350),
+        ("两千五", 2500),
+        ("两万", 20000),
+        ("四五", None),
+    ],
+)
+def test_chinese_to_number(text, value):
+    assert chinese_to_number(text) == value
+
+
+def test_long_input_keeps_head_and_tail(normalize):
+    text = "开头" + "很长的故事" * 2000 + "康复救助怎么申请"
+    out = normalize(text)
+    assert len(out) <= normalize.settings["max_chars"] + 1
+    assert out.startswith("开头")
+    assert out.endswith("康复救助怎么申请")

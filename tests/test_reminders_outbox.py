@@ -1,0 +1,193 @@
+"""The outbox dispatcher against the WeChat sandbox: channels, each error class, leases and crashes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+
+from bot.models import User
+from bot.outbox import dead_letters
+from bot.scheduler import register, run_tick
+from bot.staff import enrol
+from bot.timeutil import utcnow
+from tests.test_reminders_support import (  # noqa: F401 - fixtures
+    at,
+    capp,
+    clock,
+    db,
+    dispatcher,
+    family,
+    rows,
+    saturday_class,
+    templates,
+    texts,
+)
+
+TEMPLATE = "message/template/send"
+CS = "message/custom/send"
+
+
+def due_reminder(db, openid: str = "o-1", **fields):
+    """A family enrolled in Saturday's class, with the clock at the 24 h reminder's time."""
+    user, session = family(db, openid, **fields), saturday_class(db)
+    enrol(db, user, session)
+    db.commit()
+    return user, rows(db, offset_minutes=1440)[0]
+
+
+def chatted_recently(db, user) -> None:
+    """The parent wrote an hour ago: the customer-service window is open."""
+    user.last_message_at = utcnow() - timedelta(hours=1)
+    db.add(user)
+    db.commit()
+
+
+def test_template_carries_the_reminder_key_as_client_msg_id(capp, db, sandbox, clock) -> None:
+    _user, row = due_reminder(db)
+    clock.move_to(at(6, 9))
+    assert dispatcher(capp).tick() == {"sent": 1}
+    sent = templates(sandbox, "o-1")
+    assert len(sent) == 1 and sent[0]["client_msg_id"] == row.key
+    assert sent[0]["data"]["thing1"]["value"] == "结构化游戏家长课"
+    done = rows(db, id=row.id)[0]
+    assert (done.status, done.channel, done.attempts, done.lease_owner) == ("sent", "template", 1, None)
+
+
+def test_customer_service_text_inside_the_48h_window(capp, db, sandbox, clock) -> None:
+    user, _row = due_reminder(db)
+    clock.move_to(at(6, 9))
+    chatted_recently(db, user)
+    dispatcher(capp).tick()
+    sent = texts(sandbox, "o-1")
+    assert len(sent) == 1 and "地点：二楼活动室" in sent[0]["content"] and "请带：水杯" in sent[0]["content"]
+    assert templates(sandbox) == []
+
+
+def test_closed_window_falls_back_to_the_template(capp, db, sandbox, clock) -> None:
+    user, _row = due_reminder(db)
+    clock.move_to(at(6, 9))
+    chatted_recently(db, user)
+    sandbox.inject_fault(CS, 45015)
+    assert dispatcher(capp).tick() == {"sent": 1}
+    assert len(templates(sandbox, "o-1")) == 1 and texts(sandbox) == []
+
+
+def test_system_busy_is_retried_with_backoff_then_sent(capp, db, sandbox, clock) -> None:
+    _user, row = due_reminder(db)
+    clock.move_to(at(6, 9))
+    sandbox.inject_fault(TEMPLATE, -1)
+    assert dispatcher(capp).tick() == {"retry": 1}
+    waiting = rows(db, id=row.id)[0]
+    assert waiting.status == "pending" and waiting.next_attempt_at == at(6, 9, 0) + timedelta(seconds=30)
+    assert waiting.last_error.startswith("-1")
+    assert dispatcher(capp).tick() == {}  # not yet
+    clock.shift(31)
+    assert dispatcher(capp).tick() == {"sent": 1}
+    assert len(templates(sandbox)) == 1
+
+
+def test_daily_quota_backs_off_longer(capp, db, sandbox, clock) -> None:
+    _user, row = due_reminder(db)
+    clock.move_to(at(6, 9))
+    sandbox.inject_fault(TEMPLATE, 45009)
+    assert dispatcher(capp).tick() == {"retry": 1}
+    assert rows(db, id=row.id)[0].next_attempt_at == at(6, 9, 10)
+
+
+def test_rejected_token_is_refreshed_and_the_send_goes_through(capp, db, sandbox, clock) -> None:
+    due_reminder(db)
+    clock.move_to(at(6, 9))
+    sandbox.inject_fault(TEMPLATE, 40001)
+    assert dispatcher(capp).tick() == {"sent": 1}
+    assert sandbox.calls("stable_token") == 2  # first token, then the refresh
+    assert len(templates(sandbox)) == 1
+
+
+def test_unfollowed_family_fails_and_is_marked_unfollowed(capp, db, sandbox, clock) -> None:
+    user, row = due_reminder(db)
+    sandbox.unfollow("o-1")
+    clock.move_to(at(6, 9))
+    assert dispatcher(capp).tick() == {"failed": 1}
+    failed = rows(db, id=row.id)[0]
+    assert failed.status == "failed" and failed.last_error.startswith("43004")
+    assert rows(db, offset_minutes=120)[0].status == "cancelled"  # nothing else queued for them
+    db.expire_all()
+    assert db.get(User, user.id).followed is False
+    assert [r.id for r in dead_letters(db)] == [row.id]
+
+
+def test_closed_window_on_the_template_is_a_failure_without_retry(capp, db, sandbox, clock) -> None:
+    _user, row = due_reminder(db)
+    clock.move_to(at(6, 9))
+    sandbox.inject_fault(TEMPLATE, 45015)
+    assert dispatcher(capp).tick() == {"failed": 1}
+    assert rows(db, id=row.id)[0].last_error.startswith("45015")
+    clock.shift(3600)
+    dispatcher(capp).tick()
+    assert sandbox.calls(TEMPLATE) == 1
+
+
+def test_retries_are_bounded_and_end_dead(capp, db, sandbox, clock) -> None:
+    _user, row = due_reminder(db)
+    clock.move_to(at(6, 9))
+    sandbox.inject_fault(TEMPLATE, -1, count=50)
+    outcomes = []
+    for _ in range(8):
+        outcomes.append(dict(dispatcher(capp, max_attempts=5).tick()))
+        clock.shift(3601)
+    assert outcomes[:5] == [{"retry": 1}] * 4 + [{"dead": 1}]
+    dead = rows(db, id=row.id)[0]
+    assert dead.status == "dead" and dead.attempts == 5 and "after 5 attempts" in dead.last_error
+    assert [r.id for r in dead_letters(db, include_failed=False)] == [row.id]
+    assert templates(sandbox) == []
+
+
+def test_dispatcher_killed_between_send_and_mark_delivers_once(capp, db, sandbox, clock) -> None:
+    _user, row = due_reminder(db)
+    clock.move_to(at(6, 9))
+    first = dispatcher(capp, lease_seconds=120)
+    jobs = first.claim()
+    assert [j.id for j in jobs] == [row.id]
+    outcome = first.deliver(jobs[0])
+    assert outcome.status == "sent"  # ...and the process dies before mark()
+    second = dispatcher(capp)
+    assert second.claim() == []  # the lease still holds
+    clock.shift(121)
+    assert second.tick() == {"sent": 1}
+    sent = templates(sandbox)
+    assert sandbox.calls(TEMPLATE) == 2 and len(sent) == 1 and sent[0]["client_msg_id"] == row.key
+    assert first.mark([(jobs[0], outcome)]) == {}  # a late mark from the dead holder changes nothing
+    assert first.deliver(jobs[0]).status == "later"  # and an expired lease never sends
+    assert rows(db, id=row.id)[0].status == "sent"
+
+
+def test_unknown_outcome_is_resent_on_the_template_even_inside_the_window(capp, db, sandbox, clock) -> None:
+    user, _row = due_reminder(db)
+    clock.move_to(at(6, 9))
+    chatted_recently(db, user)
+    assert len(dispatcher(capp).claim()) == 1  # claimed, then the process died
+    clock.shift(121)
+    second = dispatcher(capp)
+    job = second.claim()[0]
+    assert job.unknown_outcome
+    assert second.deliver(job).channel == "template"
+
+
+def test_two_dispatchers_claim_disjoint_rows(capp, db, sandbox, clock) -> None:
+    for i in range(6):
+        due_reminder(db, f"o-d{i}")
+    clock.move_to(at(7, 8))
+    one, two = dispatcher(capp, batch_size=5), dispatcher(capp, batch_size=5)
+    a, b = one.claim(), two.claim()
+    c = two.claim()
+    assert [len(a), len(b), len(c)] == [5, 5, 2]  # 6 families x 2 reminders
+    assert len({j.id for j in a + b + c}) == 12 and one.claim() == []
+
+
+def test_scheduler_job_runs_the_registered_dispatcher(capp, db, sandbox, clock) -> None:
+    due_reminder(db)
+    clock.move_to(at(6, 9))
+    register(capp, "test")
+    assert run_tick("test") == {"sent": 1}
+    assert db.exec(select(User)).first() is not None

@@ -1,0 +1,101 @@
+"""Shared fixtures for the class/reminder tests (no tests here).
+
+Until the lead registers `import bot.classes` in bot/models.py and the session handlers in
+handlers/__init__.py, these fixtures do both for the test app (idempotently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from flask import Flask
+from sqlmodel import Session, select
+
+import bot.classes  # noqa: F401  - maps the class tables before the app is built
+from bot.classes import Reminder, TrainingSession
+from bot.db import get_engine
+from bot.models import Centre, User
+from bot.outbox import OutboxDispatcher
+from bot.reminders import SHANGHAI
+from bot.sandbox import SandboxServer
+from bot.staff import create_session
+from handlers.sessions import JoinCodeHandler, NextSessionHandler
+
+#: Monday 2 March 2026, 10:00 in Shanghai: the tests' "now".
+MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A local time in March 2026 (2 = Monday ... 7 = Saturday)."""
+    return datetime(2026, 3, day, hour, minute, tzinfo=SHANGHAI)
+
+
+def register_session_handlers(app: Flask) -> None:
+    dispatcher = app.extensions["xingban"].dispatcher
+    if any(isinstance(h, NextSessionHandler) for h in dispatcher.handlers):
+        return
+    groups = dispatcher._groups  # noqa: SLF001 - test-only until handlers/__init__.py registers them
+    groups.setdefault(0, []).insert(0, JoinCodeHandler())
+    groups.setdefault(2, []).insert(0, NextSessionHandler())
+
+
+@pytest.fixture
+def clock() -> Iterator[Any]:
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def capp(app: Flask, clock: Any) -> Flask:
+    register_session_handlers(app)
+    return app
+
+
+@pytest.fixture
+def db(capp: Flask) -> Iterator[Session]:
+    with Session(get_engine(capp), expire_on_commit=False) as session:
+        yield session
+
+
+def centre(db: Session, code: str = "qj01") -> Centre:
+    return db.exec(select(Centre).where(Centre.code == code)).one()
+
+
+def family(db: Session, openid: str, reminders_on: bool = True, chatted: bool = False, **fields: Any) -> User:
+    user = User(openid=openid, reminders_on=reminders_on, centre_id=centre(db).id, region="qijiang",
+                last_message_at=datetime.now(SHANGHAI) - timedelta(hours=1) if chatted else None, **fields)
+    db.add(user)
+    db.commit()
+    return user
+
+
+def saturday_class(db: Session, day: int = 7, hour: int = 9, **fields: Any) -> TrainingSession:
+    options: dict[str, Any] = {"place": "二楼活动室", "what_to_bring": "水杯", **fields}
+    session = create_session(db, centre(db), "结构化游戏家长课", "parent_training", at(day, hour),
+                             at(day, hour) + timedelta(minutes=90), **options)
+    db.commit()
+    return session
+
+
+def rows(db: Session, **where: Any) -> list[Reminder]:
+    db.expire_all()
+    stmt = select(Reminder).order_by(Reminder.id)
+    for name, value in where.items():
+        stmt = stmt.where(getattr(Reminder, name) == value)
+    return list(db.exec(stmt).all())
+
+
+def dispatcher(app: Flask, **options: Any) -> OutboxDispatcher:
+    return OutboxDispatcher(app, **options)
+
+
+def templates(sandbox: SandboxServer, openid: str | None = None) -> list[dict[str, Any]]:
+    return sandbox.sent("message/template/send", openid)
+
+
+def texts(sandbox: SandboxServer, openid: str | None = None) -> list[dict[str, Any]]:
+    return sandbox.sent("message/custom/send", openid)
