@@ -15,7 +15,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from flask import Flask
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, select, update
 
 from bot.db import session_scope
 from bot.dispatch import Context, Incoming, Reply
@@ -98,13 +98,10 @@ def process(app: Flask, incoming: Incoming, message_id: int) -> Reply:
     services = get_services(app)
     with session_scope(app) as db:
         user = get_or_create_user(db, incoming.openid)
-        ctx = Context(incoming, user, db, services)
-        reply = services.dispatcher.dispatch(ctx)
-        row = db.get(Message, message_id)
-        if row is not None:
-            row.intent, row.confidence = reply.intent, reply.confidence
-            row.outcome = reply.outcome
-            row.reply_text = reply.text or (reply.articles[0]["title"] if reply.articles else "")
+        reply = services.dispatcher.dispatch(Context(incoming, user, db, services))
+        stored = reply.text or (reply.articles[0]["title"] if reply.articles else "")
+        db.exec(update(Message).where(Message.id == message_id).values(  # type: ignore[arg-type]
+            intent=reply.intent, confidence=reply.confidence, outcome=reply.outcome, reply_text=stored))
     log.info("message %s user=%s intent=%s outcome=%s", message_id, pseudonym(incoming.openid),
              reply.intent, reply.outcome)
     return reply

@@ -17,8 +17,23 @@ def _replies() -> dict[str, Any]:
 
 
 @cache
+def menu_layout() -> list[dict[str, Any]]:
+    return yaml.safe_load((HERE / "menu.yaml").read_text(encoding="utf-8"))["buttons"]
+
+
 def menu_keys() -> dict[str, str]:
-    return yaml.safe_load((HERE / "menu.yaml").read_text(encoding="utf-8"))
+    """CLICK key -> the question it stands for."""
+    leaves = [leaf for button in menu_layout() for leaf in button.get("sub", [button])]
+    return {leaf["key"]: leaf["question"] for leaf in leaves}
+
+
+def wechat_menu() -> dict[str, Any]:
+    """The layout in the shape `menu/create` expects."""
+    def button(leaf: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "click", "name": leaf["name"], "key": leaf["key"]}
+
+    return {"button": [{"name": b["name"], "sub_button": [button(s) for s in b["sub"]]} if "sub" in b
+                       else button(b) for b in menu_layout()]}
 
 
 def say(key: str, **values: Any) -> str:
