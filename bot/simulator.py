@@ -28,6 +28,7 @@ class SimReply:
     status: int
     body: str
     text: str  # reply text, article title, or "" for `success`
+    encrypted: bool = False  # the reply came as safe-mode ciphertext
 
 
 def cdata(value: str) -> str:
@@ -93,16 +94,16 @@ class WeChatSimulator:
     def _read(self, status: int, body: str) -> SimReply:
         if status != 200 or not body.startswith("<xml>"):
             return SimReply(status, body, "")
-        xml = body
-        if self.crypto is not None:
+        xml, encrypted = body, "<Encrypt>" in body
+        if self.crypto is not None and encrypted:
             doc = xmltodict.parse(body)["xml"]
             xml = self.crypto.decrypt_message(body, doc["MsgSignature"], doc["TimeStamp"], doc["Nonce"])
         doc = xmltodict.parse(xml)["xml"]
         if doc.get("MsgType") == "news":
             items = doc["Articles"]["item"]
             first = items[0] if isinstance(items, list) else items
-            return SimReply(status, xml, first.get("Title", ""))
-        return SimReply(status, xml, doc.get("Content") or "")
+            return SimReply(status, xml, first.get("Title", ""), encrypted)
+        return SimReply(status, xml, doc.get("Content") or "", encrypted)
 
 
 def flask_transport(client) -> Transport:  # type: ignore[no-untyped-def]

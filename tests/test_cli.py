@@ -77,3 +77,39 @@ def test_menu_and_centre_qrcode_go_through_the_wechat_api(tmp_path: Path, sandbo
     made = run_xingban(["wechat", "qrcode", "qj01", "--days", "7"], tmp_path, env=env)
     assert made.returncode == 0, made.stderr
     assert made.stdout.startswith("http")
+
+
+def test_demo_serves_the_bot_with_its_sandbox(tmp_path: Path) -> None:
+    """`make run` runs `xingban demo`: it must answer a signed message over real HTTP."""
+    import socket
+    import time
+
+    from bot.simulator import WeChatSimulator, http_transport
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "XINGBAN_INSTANCE_PATH": str(tmp_path / "instance")}
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "demo", "--port", str(port)], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        token = None
+        deadline = time.time() + 90
+        while time.time() < deadline and token is None:
+            secrets_file = tmp_path / "instance" / "local-secrets.json"
+            if secrets_file.exists():
+                token = json.loads(secrets_file.read_text())["WECHAT_TOKEN"]
+            time.sleep(0.2)
+        sim = WeChatSimulator(http_transport(f"http://127.0.0.1:{port}/wechat"), token or "")
+        reply = None
+        while time.time() < deadline:
+            try:
+                reply = sim.send_text("o-demo", "上海的孩子康复救助怎么申请")
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert reply is not None and "沪府发〔2025〕1号" in reply.text
+    finally:
+        proc.terminate()
+        output, _ = proc.communicate(timeout=30)
+    assert "/wechat" in output and "xingban chat" in output

@@ -153,7 +153,7 @@ def test_location_report_event_is_acknowledged_silently(sim: WeChatSimulator) ->
 
 def test_safe_mode_round_trip(aes_sim: WeChatSimulator) -> None:
     reply = aes_sim.post(event_xml("o-aes", "subscribe"))
-    assert reply.status == 200 and "星伴" in reply.text
+    assert reply.status == 200 and "星伴" in reply.text and reply.encrypted
 
 
 def test_safe_mode_bad_ciphertext_and_bad_msg_signature(aes_app: Flask) -> None:
@@ -176,3 +176,24 @@ def test_slow_answer_goes_out_as_customer_service_message(app: Flask, sim: WeCha
     assert len(sent) == 1 and "星伴" in sent[0]["content"]
     with session_scope(app) as db:
         assert db.exec(select(Message)).one().delivery == "deferred"
+
+
+@pytest.mark.parametrize("xml_for, expected", [
+    (lambda: event_xml("o-aes2", "subscribe", "qrscene_centre_qj01"), "示范康复中心（綦江）"),
+    (lambda: build_xml("o-aes2", "image", {"PicUrl": "p", "MediaId": "m"}), "文字"),
+    (lambda: build_xml("o-aes2", "text", {"Content": "上海的孩子康复救助怎么申请"}), "沪府发〔2025〕1号"),
+    (lambda: build_xml("o-aes2", "voice", {"MediaId": "m", "Format": "amr", "Recognition": "你好"}), "星伴"),
+    (lambda: event_xml("o-aes2", "CLICK", "HUMAN"), "志愿者"),
+])
+def test_safe_mode_message_types(aes_sim: WeChatSimulator, xml_for, expected: str) -> None:
+    reply = aes_sim.post(xml_for())
+    assert reply.status == 200 and expected in reply.text
+    assert reply.encrypted
+
+
+def test_plain_post_to_safe_mode_app_still_verified(aes_app: Flask) -> None:
+    """Compatible mode: a plaintext push with a good signature is accepted, a forged one is not."""
+    body = event_xml("o-compat", "subscribe").encode()
+    assert aes_app.test_client().post("/wechat", query_string=signed(), data=body).status_code == 200
+    forged = {**signed(), "signature": "0" * 40}
+    assert aes_app.test_client().post("/wechat", query_string=forged, data=body).status_code == 403

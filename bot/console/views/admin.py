@@ -1,0 +1,82 @@
+"""Admin: accounts and roles, and the audit log. A new or reset password is shown once, never stored in clear."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlmodel import select
+from werkzeug.wrappers import Response
+
+from bot.accounts import ROLES, AuditLog, StaffUser
+from bot.console.audit import ACTION_LABELS, record
+from bot.console.auth import create_account, current_staff, generate_password, require_role, set_password
+from bot.console.blueprint import bp
+from bot.db import get_session
+
+PAGE = 100
+
+
+@bp.get("/admin/users")
+@require_role("admin")
+def users() -> str:
+    rows = get_session().exec(select(StaffUser).order_by(StaffUser.role, StaffUser.name)).all()
+    return render_template("console/users.html", rows=rows, roles=ROLES)
+
+
+@bp.post("/admin/users")
+@require_role("admin")
+def user_create() -> Response | str:
+    db = get_session()
+    try:
+        user, password = create_account(db, request.form.get("name", ""), request.form.get("role", ""))
+    except ValueError as exc:
+        db.rollback()
+        flash(f"无法创建账号：{exc}", "error")
+        return redirect(url_for("console.users"))
+    record("user_create", target=f"staff:{user.id}", detail=f"role:{user.role}", db=db)
+    return render_template("console/password_once.html", user=user, password=password)
+
+
+@bp.post("/admin/users/<int:user_id>/<any(role, password, active, unlock):change>")
+@require_role("admin")
+def user_change(user_id: int, change: str) -> Response | str:
+    db = get_session()
+    user = db.get(StaffUser, user_id) or abort(404)
+    me = current_staff()
+    if user.id == me.id and change in ("role", "active"):  # type: ignore[union-attr]
+        flash("不能修改自己的角色或停用自己。", "error")
+        return redirect(url_for("console.users"))
+    detail = ""
+    if change == "role":
+        role = request.form.get("role", "")
+        if role not in ROLES:
+            abort(400)
+        user.role, detail = role, f"role:{role}"
+        user.session_version += 1
+    elif change == "active":
+        user.active = not user.active
+        user.session_version += 1
+        detail = f"active:{user.active}"
+    elif change == "unlock":
+        user.failed_logins, user.locked_until = 0, None
+    db.add(user)
+    if change == "password":
+        password = generate_password()
+        set_password(db, user, password)
+        record("user_password", target=f"staff:{user.id}", db=db)
+        return render_template("console/password_once.html", user=user, password=password)
+    record(f"user_{change}", target=f"staff:{user.id}", detail=detail, db=db)
+    flash("已保存。", "ok")
+    return redirect(url_for("console.users"))
+
+
+@bp.get("/admin/audit")
+@require_role("admin")
+def audit_log() -> str:
+    action = request.args.get("action", "")
+    page = max(request.args.get("page", 1, type=int), 1)
+    stmt = select(AuditLog).order_by(AuditLog.id.desc())  # type: ignore[union-attr]
+    if action:
+        stmt = stmt.where(AuditLog.action == action)
+    rows = get_session().exec(stmt.offset((page - 1) * PAGE).limit(PAGE + 1)).all()
+    return render_template("console/audit.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page,
+                           action=action, labels=ACTION_LABELS)

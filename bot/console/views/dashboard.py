@@ -1,0 +1,27 @@
+"""The dashboard: traffic, how often the bot answered by itself, and what is waiting for a person."""
+
+from __future__ import annotations
+
+from flask import current_app, redirect, render_template, url_for
+from werkzeug.wrappers import Response
+
+from bot.console.auth import require_role
+from bot.console.blueprint import bp
+from bot.console.stats import dashboard_stats
+from bot.db import get_session
+from bot.escalation import overdue_tickets
+
+
+@bp.get("/")
+def index() -> Response:
+    return redirect(url_for("console.dashboard"))
+
+
+@bp.get("/dashboard")
+@require_role("staff", "volunteer")
+def dashboard() -> str:
+    db = get_session()
+    hours = float(current_app.config["XINGBAN_TICKET_OVERDUE_HOURS"])
+    stats = dashboard_stats(db, hours)
+    return render_template("console/dashboard.html", stats=stats, overdue=overdue_tickets(db, hours)[:10],
+                           overdue_hours=hours)

@@ -1,0 +1,97 @@
+"""Volunteer tickets: the queue, one ticket with the family's conversation, claim, answer, release."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlmodel import select
+from werkzeug.wrappers import Response
+
+from bot.console.audit import record
+from bot.console.auth import current_staff, require_role
+from bot.console.blueprint import bp
+from bot.db import get_session
+from bot.escalation import (
+    ACTIVE,
+    TicketError,
+    answer_ticket,
+    claim_ticket,
+    open_tickets_with_context,
+    release_ticket,
+    view_ticket,
+)
+from bot.models import Ticket
+from bot.services import get_services
+
+FILTERS = {"active": ACTIVE, "open": ("open",), "claimed": ("claimed", "sending"),
+           "waiting": ("waiting_parent",), "answered": ("answered", "closed")}
+
+
+def _hours() -> float:
+    return float(current_app.config["XINGBAN_TICKET_OVERDUE_HOURS"])
+
+
+@bp.get("/tickets")
+@require_role("volunteer")
+def tickets() -> str:
+    key = request.args.get("status", "active")
+    statuses = FILTERS.get(key, ACTIVE)
+    db = get_session()
+    if key == "answered":
+        rows = db.exec(select(Ticket).where(Ticket.status.in_(statuses))  # type: ignore[attr-defined]
+                       .order_by(Ticket.answered_at.desc()).limit(100)).all()  # type: ignore[union-attr]
+        views = [view_ticket(db, t, _hours()) for t in rows]
+    else:
+        views = open_tickets_with_context(db, _hours(), statuses)
+    return render_template("console/tickets.html", views=views, current=key)
+
+
+@bp.get("/tickets/<int:ticket_id>")
+@require_role("volunteer")
+def ticket_detail(ticket_id: int) -> str:
+    db = get_session()
+    ticket = db.get(Ticket, ticket_id) or abort(404)
+    record("ticket_view", target=f"ticket:{ticket_id}", detail=f"user:{ticket.user_id}")
+    from bot.console.kb import intent_choices, region_choices, source_choices
+
+    return render_template("console/ticket.html", view=view_ticket(db, ticket, _hours()),
+                           documents=source_choices(), regions=region_choices(),
+                           intents=intent_choices())
+
+
+@bp.post("/tickets/<int:ticket_id>/claim")
+@require_role("volunteer")
+def ticket_claim(ticket_id: int) -> Response:
+    staff = current_staff()
+    if claim_ticket(get_session(), ticket_id, staff.id):  # type: ignore[union-attr]
+        record("ticket_claim", target=f"ticket:{ticket_id}")
+        flash("已认领，请回复家长。", "ok")
+    else:
+        flash("这个工单已被其他志愿者认领或已处理。", "error")
+    return redirect(url_for("console.ticket_detail", ticket_id=ticket_id))
+
+
+@bp.post("/tickets/<int:ticket_id>/release")
+@require_role("volunteer")
+def ticket_release(ticket_id: int) -> Response:
+    if release_ticket(get_session(), ticket_id, current_staff().id):  # type: ignore[union-attr]
+        record("ticket_release", target=f"ticket:{ticket_id}")
+        flash("已放回待认领队列。", "ok")
+    return redirect(url_for("console.tickets"))
+
+
+@bp.post("/tickets/<int:ticket_id>/answer")
+@require_role("volunteer")
+def ticket_answer(ticket_id: int) -> Response:
+    db = get_session()
+    try:
+        answer = answer_ticket(db, ticket_id, current_staff().id, request.form.get("text", ""),  # type: ignore[union-attr]
+                               get_services().client)
+    except TicketError:
+        flash("无法回复：工单不是由您认领，或回复内容为空/过长。", "error")
+        return redirect(url_for("console.ticket_detail", ticket_id=ticket_id))
+    record("ticket_answer", target=f"ticket:{ticket_id}", detail=f"answer:{answer.id} status:{answer.status}")
+    if answer.status == "delivered":
+        flash("回复已通过公众号客服消息发给家长。", "ok")
+    else:
+        flash("家长超过48小时没有留言，暂时无法发送；家长下次发消息时，回复会自动随机器人的回答一起送达。", "warn")
+    return redirect(url_for("console.ticket_detail", ticket_id=ticket_id))

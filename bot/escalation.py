@@ -1,0 +1,165 @@
+"""Tickets from the volunteer's side: claim one, answer it, and get the answer to the parent.
+
+WeChat lets us send a customer-service message only within 48 h of the parent's last message. Past that
+(or when WeChat says 45015/45047) the answer waits (`pending`, ticket `waiting_parent`) and goes out with
+the bot's next reply to that family: `bot.inbox.process` calls `take_pending_answers`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from bot.accounts import TicketAnswer
+from bot.models import Message, Ticket, User
+from bot.privacy import pseudonym
+from bot.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+CS_WINDOW = timedelta(hours=48)
+WINDOW_CLOSED = (45015, 45047)
+ACTIVE = ("open", "claimed", "sending", "waiting_parent")
+MAX_ANSWER_CHARS = 1500
+
+
+class TicketError(ValueError):
+    """The ticket is not in a state that allows this action (someone else claimed it, already answered)."""
+
+
+def format_answer(ticket_id: int | None, text: str) -> str:
+    """How a volunteer's answer reads in WeChat: clearly from a person, with the ticket number."""
+    return f"【志愿者回复·工单{ticket_id}】\n{text.strip()}"
+
+
+def window_open(user: User, now: datetime | None = None) -> bool:
+    last = user.last_message_at
+    return last is not None and (now or utcnow()) - last < CS_WINDOW
+
+
+def claim_ticket(db: Session, ticket_id: int, staff_id: int) -> bool:
+    """One statement, so two volunteers clicking at once cannot both win. Commits."""
+    result = db.exec(update(Ticket).where(Ticket.id == ticket_id, Ticket.status == "open")  # type: ignore[call-overload]
+                     .values(status="claimed", claimed_by=staff_id))
+    db.commit()
+    return result.rowcount == 1
+
+
+def release_ticket(db: Session, ticket_id: int, staff_id: int) -> bool:
+    """Give a claimed ticket back to the queue (only its holder). Commits."""
+    result = db.exec(update(Ticket).where(  # type: ignore[call-overload]
+        Ticket.id == ticket_id, Ticket.status == "claimed", Ticket.claimed_by == staff_id,
+    ).values(status="open", claimed_by=None))
+    db.commit()
+    return result.rowcount == 1
+
+
+def answer_ticket(db: Session, ticket_id: int, staff_id: int, text: str, client: Any,
+                  now: datetime | None = None) -> TicketAnswer:
+    """Store the answer and send it now if the 48 h window is open; else it waits for the parent.
+
+    The ticket moves claimed -> sending in one statement first, so a double submit sends once. Commits.
+    """
+    from bot.wechat_client import WeChatSendError
+
+    now = now or utcnow()
+    text = text.strip()
+    if not text or len(text) > MAX_ANSWER_CHARS:
+        raise TicketError(f"answer must be 1-{MAX_ANSWER_CHARS} characters")
+    moved = db.exec(update(Ticket).where(  # type: ignore[call-overload]
+        Ticket.id == ticket_id, Ticket.status == "claimed", Ticket.claimed_by == staff_id,
+    ).values(status="sending", answer=text, answered_at=now))
+    if moved.rowcount != 1:
+        db.rollback()
+        raise TicketError("ticket is not claimed by you")
+    ticket = db.get(Ticket, ticket_id)
+    db.refresh(ticket)
+    user = db.get(User, ticket.user_id)
+    answer = TicketAnswer(ticket_id=ticket_id, user_id=ticket.user_id, staff_id=staff_id, text=text, created_at=now)
+    db.add(answer)
+    db.commit()
+    answer.status, answer.last_error = "pending", "48小时窗口已关闭"
+    if user is not None and window_open(user, now):
+        try:
+            client.send_text(user.openid, format_answer(ticket_id, text))
+            answer.status, answer.channel, answer.delivered_at, answer.last_error = "delivered", "custom", now, None
+        except WeChatSendError as exc:
+            answer.last_error = f"errcode={exc.errcode} {exc.action}"[:200]
+            log.warning("ticket %s answer not delivered to %s: errcode=%s", ticket_id,
+                        pseudonym(user.openid), exc.errcode)
+        except Exception as exc:  # noqa: BLE001 - never leave the ticket stuck in "sending"
+            answer.last_error = type(exc).__name__[:200]
+            log.warning("ticket %s answer not delivered: %s", ticket_id, type(exc).__name__)
+    ticket.status = "answered" if answer.status == "delivered" else "waiting_parent"
+    db.add_all([answer, ticket])
+    db.commit()
+    return answer
+
+
+def take_pending_answers(db: Session, user: User, now: datetime | None = None) -> list[str]:
+    """The waiting answers for this family, ready to prepend to the bot's reply; marks them delivered.
+
+    Each row is taken with a conditional UPDATE, so two messages arriving together cannot both take it.
+    Does not commit: the caller's transaction stores the reply and the delivery together.
+    """
+    now = now or utcnow()
+    rows = db.exec(select(TicketAnswer).where(TicketAnswer.user_id == user.id, TicketAnswer.status == "pending")
+                   .order_by(TicketAnswer.id)).all()  # type: ignore[arg-type]
+    texts = []
+    for row in rows:
+        taken = db.exec(update(TicketAnswer).where(  # type: ignore[call-overload]
+            TicketAnswer.id == row.id, TicketAnswer.status == "pending",
+        ).values(status="delivered", channel="reply", delivered_at=now, last_error=None))
+        if taken.rowcount != 1:
+            continue
+        db.exec(update(Ticket).where(Ticket.id == row.ticket_id, Ticket.status == "waiting_parent")  # type: ignore[call-overload]
+                .values(status="answered"))
+        texts.append(format_answer(row.ticket_id, row.text))
+    return texts
+
+
+def overdue_tickets(db: Session, hours: float, now: datetime | None = None) -> list[Ticket]:
+    """Open (unclaimed) tickets older than `hours`, oldest first."""
+    cutoff = (now or utcnow()) - timedelta(hours=hours)
+    stmt = select(Ticket).where(Ticket.status == "open", Ticket.created_at < cutoff).order_by(Ticket.created_at)
+    return list(db.exec(stmt).all())  # type: ignore[arg-type]
+
+
+@dataclass
+class TicketView:
+    """A ticket as the volunteer sees it: the family's recent conversation and whether it is late."""
+
+    ticket: Ticket
+    context: list[Message]
+    overdue: bool
+    window_open: bool
+    answers: list[TicketAnswer]
+
+
+def ticket_context(db: Session, user_id: int, limit: int = 10) -> list[Message]:
+    """The family's last `limit` messages, oldest first (text in, the bot's reply out)."""
+    rows = db.exec(select(Message).where(Message.user_id == user_id)
+                   .order_by(Message.id.desc()).limit(limit)).all()  # type: ignore[union-attr]
+    return list(reversed(rows))
+
+
+def view_ticket(db: Session, ticket: Ticket, hours: float, now: datetime | None = None) -> TicketView:
+    now = now or utcnow()
+    user = db.get(User, ticket.user_id)
+    answers = db.exec(select(TicketAnswer).where(TicketAnswer.ticket_id == ticket.id)
+                      .order_by(TicketAnswer.id)).all()  # type: ignore[arg-type]
+    late = ticket.status == "open" and now - ticket.created_at > timedelta(hours=hours)
+    return TicketView(ticket, ticket_context(db, ticket.user_id), late,
+                      user is not None and window_open(user, now), list(answers))
+
+
+def open_tickets_with_context(db: Session, hours: float, statuses: tuple[str, ...] = ACTIVE,
+                              now: datetime | None = None, limit: int = 100) -> list[TicketView]:
+    """Active tickets, oldest first, each with the family's last 10 messages."""
+    stmt = (select(Ticket).where(Ticket.status.in_(statuses))  # type: ignore[attr-defined]
+            .order_by(Ticket.created_at).limit(limit))
+    return [view_ticket(db, ticket, hours, now) for ticket in db.exec(stmt).all()]
