@@ -26,6 +26,7 @@ from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 MAX_STORED_TEXT = 2000
+RETRY_WINDOW_SECONDS = 3600  # WeChat retries within seconds; an hour of memory is plenty
 
 
 def get_or_create_user(db: Session, openid: str) -> User:
@@ -44,7 +45,12 @@ def get_or_create_user(db: Session, openid: str) -> User:
 
 def claim(app: Flask, incoming: Incoming) -> Message | Reply | None:
     """Store the push once. Returns the new row, or for a retry the earlier reply / None."""
+    seen_before = not get_services(app).shared.first_time(incoming.dedup_key, RETRY_WINDOW_SECONDS)
     with session_scope(app) as db:
+        if seen_before:
+            earlier = db.exec(select(Message).where(Message.dedup_key == incoming.dedup_key)).first()
+            if earlier is not None:
+                return earlier_reply(earlier)
         user = get_or_create_user(db, incoming.openid)
         user.last_message_at = utcnow()
         row = Message(dedup_key=incoming.dedup_key, user_id=user.id or 0, kind=incoming.kind,
@@ -55,10 +61,14 @@ def claim(app: Flask, incoming: Incoming) -> Message | Reply | None:
             return row
         except IntegrityError:
             db.rollback()
-        earlier = db.exec(select(Message).where(Message.dedup_key == incoming.dedup_key)).one()
-        if earlier.outcome != "processing" and earlier.delivery == "passive" and earlier.reply_text:
-            return Reply(text=earlier.reply_text, outcome=earlier.outcome, intent=earlier.intent)
-        return None
+        return earlier_reply(db.exec(select(Message).where(Message.dedup_key == incoming.dedup_key)).one())
+
+
+def earlier_reply(earlier: Message) -> Reply | None:
+    """A retry gets the first attempt's passive reply, or `success` while it is still working."""
+    if earlier.outcome != "processing" and earlier.delivery == "passive" and earlier.reply_text:
+        return Reply(text=earlier.reply_text, outcome=earlier.outcome, intent=earlier.intent)
+    return None
 
 
 class ReplyJob:

@@ -79,3 +79,13 @@ class Ticket(SQLModel, table=True):
     answer: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SharedValue(SQLModel, table=True):
+    """Small values every worker must agree on (the WeChat access token) when there is no Redis."""
+
+    __tablename__ = "shared_values"
+
+    key: str = Field(primary_key=True, max_length=200)
+    value: str = Field(max_length=4000)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

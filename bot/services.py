@@ -40,6 +40,7 @@ class Services:
     """Per-app access to shared parts; the WeChat client is per app because its config differs."""
 
     def __init__(self, app: Flask, dispatcher: Dispatcher) -> None:
+        self.app = app
         self.config = app.config
         self.cache_dir = app.config["XINGBAN_CACHE_DIR"] or str(Path(app.instance_path) / "cache")
         self.dispatcher = dispatcher
@@ -58,13 +59,22 @@ class Services:
         return load_rules()
 
     @cached_property
+    def shared(self) -> Any:
+        from bot.shared_state import make_shared_state
+
+        return make_shared_state(self.app)
+
+    @cached_property
     def client(self) -> Any:
+        """One WeChat client per process; the token and its refresh lock are shared by all workers."""
         from bot.wechat_client import WeChatApiClient
 
         return WeChatApiClient(
             self.config["WECHAT_APP_ID"],
             self.config["WECHAT_APP_SECRET"],
             self.config["WECHAT_API_BASE_URL"],
+            session=self.shared.token_storage(),
+            shared_lock=lambda: self.shared.lock("wechat-token"),
         )
 
     def preload(self) -> None:

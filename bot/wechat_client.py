@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 import requests
@@ -107,11 +109,19 @@ class WeChatApiClient(WeChatClient):
     """
 
     def __init__(self, app_id: str, secret: str, base_url: str, session: SessionStorage | None = None,
-                 timeout: float = 5, use_stable_token: bool = True) -> None:
+                 timeout: float = 5, use_stable_token: bool = True,
+                 shared_lock: Callable[[], AbstractContextManager[Any]] | None = None) -> None:
         super().__init__(app_id, secret, session=session, timeout=timeout, auto_retry=False)
         self.API_BASE_URL = base_url if base_url.endswith("/") else base_url + "/"
         self.use_stable_token = use_stable_token
-        self._token_lock = threading.Lock()
+        self._thread_lock = threading.Lock()
+        # Across worker processes too: only one refreshes, the others then read its token from `session`.
+        self._shared_lock = shared_lock or nullcontext
+
+    @contextmanager
+    def _token_lock_held(self) -> Iterator[None]:
+        with self._thread_lock, self._shared_lock():
+            yield
 
     # -- token ------------------------------------------------------------------------------------------
     @property
@@ -125,7 +135,7 @@ class WeChatApiClient(WeChatClient):
         expires_at = self.session.get(self._expires_key) or self.expires_at
         if token and expires_at and expires_at - time.time() > 60:
             return token
-        with self._token_lock:
+        with self._token_lock_held():
             token = self.session.get(self.access_token_key)
             expires_at = self.session.get(self._expires_key) or self.expires_at
             if not (token and expires_at and expires_at - time.time() > 60):
@@ -167,7 +177,7 @@ class WeChatApiClient(WeChatClient):
 
     def _refresh_after_rejection(self, rejected: str) -> None:
         """Fetch a new token unless another thread already replaced the rejected one."""
-        with self._token_lock:
+        with self._token_lock_held():
             if self.session.get(self.access_token_key) in (None, rejected):
                 self.session.delete(self._expires_key)
                 self.fetch_access_token()
@@ -251,3 +261,4 @@ class WeChatApiClient(WeChatClient):
         else:
             body.update(action_name="QR_STR_SCENE", expire_seconds=expire_seconds)
         return self._call("qrcode/create", body)
+

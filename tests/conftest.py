@@ -1,7 +1,7 @@
 """Shared fixtures: a migrated app on a throwaway database, the local WeChat sandbox, a simulator.
 
-Set XINGBAN_TEST_DATABASE_URL (e.g. postgresql+psycopg://...) to run the same tests on PostgreSQL;
-each test then gets its own schema-less fresh database state via drop/recreate of the tables.
+Set XINGBAN_TEST_DATABASE_URL (e.g. postgresql+psycopg://...) to run the same tests on PostgreSQL
+(each test starts from an empty schema) and XINGBAN_TEST_REDIS_URL to share state through Redis.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def build_app(tmp_path: Path, sandbox: SandboxServer, cache_dir: Path, **overrid
         "WECHAT_APP_SECRET": TEST_SECRET,
         "WECHAT_API_BASE_URL": sandbox.url,
         "XINGBAN_CACHE_DIR": str(cache_dir),
+        "REDIS_URL": os.environ.get("XINGBAN_TEST_REDIS_URL", ""),
         **overrides,
     }
     app = create_app(config, instance_path=str(tmp_path / "instance"))

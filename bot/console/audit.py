@@ -28,7 +28,8 @@ def record(action: str, target: str = "", detail: str = "", actor: StaffUser | N
     """Add an audit row (committed by default, so it survives even if the page then fails)."""
     from bot.console.auth import current_staff
 
-    actor = actor if actor is not None else (current_staff() if has_request_context() else None)
+    if actor is None and not actor_name and has_request_context():
+        actor = current_staff()
     ip = (request.remote_addr or "") if has_request_context() else "cli"
     row = AuditLog(actor_id=actor.id if actor else None, actor_name=(actor.name if actor else actor_name)[:64],
                    action=action[:48], target=target[:64], detail=detail[:500], ip=ip[:64])

@@ -1,3 +1,12 @@
 """Console views, one module per area; importing this package attaches every route to `bp`."""
 
-from bot.console.views import admin, dashboard, kb, login, sessions, simulator, tickets  # noqa: F401
+from bot.console.views import (  # noqa: F401
+    admin,
+    dashboard,
+    enrolments,
+    kb,
+    login,
+    sessions,
+    simulator,
+    tickets,
+)

@@ -1,0 +1,111 @@
+"""Classes by week: create, edit, reschedule, cancel. Family notices go through bot.staff (the outbox)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func
+from sqlmodel import select
+from werkzeug.wrappers import Response
+
+from bot.classes import KINDS, Enrolment, TrainingSession
+from bot.console.audit import record
+from bot.console.auth import require_role
+from bot.console.blueprint import SHANGHAI, bp
+from bot.db import get_session
+from bot.models import Centre
+from bot.staff import cancel, create_session, reschedule
+from bot.timeutil import utcnow
+
+KIND_LABELS = {"parent_training": "家长培训", "child_class": "儿童课程", "home_visit": "家访"}
+
+
+def monday_of(value: str | None) -> date:
+    try:
+        day = date.fromisoformat(value) if value else utcnow().astimezone(SHANGHAI).date()
+    except ValueError:
+        day = utcnow().astimezone(SHANGHAI).date()
+    return day - timedelta(days=day.weekday())
+
+
+def parse_span(form: dict[str, str]) -> tuple[datetime, datetime]:
+    """Local date + start/end clock times from a form -> aware datetimes; ValueError when malformed."""
+    day = date.fromisoformat(form.get("date", ""))
+    start = datetime.combine(day, time.fromisoformat(form.get("start", "")), SHANGHAI)
+    end = datetime.combine(day, time.fromisoformat(form.get("end", "")), SHANGHAI)
+    if end <= start:
+        raise ValueError("end before start")
+    return start, end
+
+
+def _capacity(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.strip().isdigit() and int(raw) > 0 else None
+
+
+@bp.get("/sessions")
+@require_role("staff")
+def sessions() -> str:
+    monday = monday_of(request.args.get("week"))
+    start = datetime.combine(monday, time(0), SHANGHAI)
+    db = get_session()
+    rows = db.exec(select(TrainingSession).where(TrainingSession.starts_at >= start,
+                                                 TrainingSession.starts_at < start + timedelta(days=7))
+                   .order_by(TrainingSession.starts_at)).all()
+    counts = dict(db.exec(select(Enrolment.session_id, func.count()).where(
+        Enrolment.session_id.in_([r.id for r in rows])).group_by(Enrolment.session_id)).all())  # type: ignore[union-attr]
+    days = [(monday + timedelta(days=i), [r for r in rows if r.starts_at.astimezone(SHANGHAI).date()
+                                          == monday + timedelta(days=i)]) for i in range(7)]
+    centres = {c.id: c for c in db.exec(select(Centre).order_by(Centre.id)).all()}
+    return render_template("console/sessions.html", days=days, counts=counts, centres=centres, kinds=KIND_LABELS,
+                           monday=monday, prev=monday - timedelta(days=7), next=monday + timedelta(days=7))
+
+
+@bp.post("/sessions")
+@require_role("staff")
+def session_create() -> Response:
+    db = get_session()
+    form = request.form.to_dict()
+    centre = db.get(Centre, int(form.get("centre_id") or 0))
+    try:
+        starts, ends = parse_span(form)
+        if centre is None or not form.get("title", "").strip() or form.get("kind") not in KINDS:
+            raise ValueError("missing fields")
+        row = create_session(db, centre, form["title"].strip()[:100], form["kind"], starts, ends,
+                             form.get("place", "").strip()[:200], _capacity(form.get("capacity")),
+                             form.get("what_to_bring", "").strip()[:200], public=bool(form.get("public")))
+    except ValueError:
+        db.rollback()
+        flash("请填写机构、名称、类型、日期和开始/结束时间（结束须晚于开始）。", "error")
+        return redirect(url_for("console.sessions", week=form.get("date")))
+    record("session_create", target=f"session:{row.id}", db=db)
+    flash("课程已创建。", "ok")
+    return redirect(url_for("console.session_detail", session_id=row.id))
+
+
+@bp.post("/sessions/<int:session_id>/<any(edit, reschedule, cancel):change>")
+@require_role("staff")
+def session_change(session_id: int, change: str) -> Response:
+    db = get_session()
+    row = db.get(TrainingSession, session_id) or abort(404)
+    form = request.form.to_dict()
+    detail = ""
+    try:
+        if change == "edit":
+            if not form.get("title", "").strip():
+                raise ValueError("empty title")
+            row.title, row.place = form["title"].strip()[:100], form.get("place", "").strip()[:200]
+            row.capacity, row.what_to_bring = _capacity(form.get("capacity")), form.get("what_to_bring", "")[:200]
+            db.add(row)
+        elif change == "reschedule":
+            detail = f"notices:{reschedule(db, row, *parse_span(form))}"
+        else:
+            detail = f"notices:{cancel(db, row)}"
+    except ValueError:
+        db.rollback()
+        flash("无法保存：请检查名称、日期和时间（已取消的课程不能调整）。", "error")
+        return redirect(url_for("console.session_detail", session_id=session_id))
+    record(f"session_{change}", target=f"session:{session_id}", detail=detail, db=db)
+    flash({"edit": "已保存。", "reschedule": "已调整时间，已报名的家庭会收到一次通知。",
+           "cancel": "已取消课程，已报名的家庭会收到一次通知。"}[change], "ok")
+    return redirect(url_for("console.session_detail", session_id=session_id))
