@@ -62,24 +62,29 @@ def count_rows(db_url: str, dedup_key: str) -> int:
     return int(found or 0)
 
 
+def post_twice_at_once(url: str, xml: str) -> list:
+    """Two connections release the same push at the same instant, as WeChat's retry can."""
+    replies: list = []
+    barrier = threading.Barrier(2)
+
+    def post() -> None:
+        sim = WeChatSimulator(http_transport(url), TEST_TOKEN)
+        barrier.wait()
+        replies.append(sim.post(xml))
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return replies
+
+
 def test_same_msgid_to_two_workers_at_once_is_processed_once(gunicorn_url: tuple[str, str]) -> None:
     url, db_url = gunicorn_url
     for n in range(15):
         msg_id = 7_000_000 + n
-        xml = text_xml(f"o-race-{n}", "上海的孩子康复救助怎么申请", msg_id=msg_id)
-        replies: list = []
-        barrier = threading.Barrier(2)
-
-        def post(xml: str = xml) -> None:
-            sim = WeChatSimulator(http_transport(url), TEST_TOKEN)
-            barrier.wait()
-            replies.append(sim.post(xml))
-
-        threads = [threading.Thread(target=post) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        replies = post_twice_at_once(url, text_xml(f"o-race-{n}", "上海的孩子康复救助怎么申请", msg_id=msg_id))
         assert all(r.status == 200 for r in replies)
         answered = [r for r in replies if r.text]
         assert answered and all("沪府发〔2025〕1号" in r.text for r in answered)
