@@ -2,7 +2,7 @@
 
     python benchmarks/classify.py [--cache-dir DIR] [--rounds N]
 
-Prints load time, median / p99 classify time over the held-out + training messages (plus a few
+Prints load time, median / p99 classify time over both held-out files + training messages (plus a few
 10 000-character inputs), and the engine's memory (tracemalloc peak during load, RSS delta).
 """
 
@@ -39,7 +39,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from intents.config import default_cache_dir
-    from intents.dataset import HELDOUT_FILE, TRAIN_FILE, load_examples
+    from intents.dataset import HELDOUT_FILES, TRAIN_FILE, load_examples
     from intents.engine import IntentEngine
 
     cache_dir = args.cache_dir or default_cache_dir()
@@ -58,7 +58,8 @@ def main() -> None:
     gc.collect()
     rss_after = rss_kib()
 
-    messages = [t for t, _ in load_examples(HELDOUT_FILE)] + [t for t, _ in load_examples(TRAIN_FILE)]
+    messages = [t for path in HELDOUT_FILES for t, _ in load_examples(path)]
+    messages += [t for t, _ in load_examples(TRAIN_FILE)]
     for text in messages:  # warm per-character pinyin caches
         engine.classify(text)
 

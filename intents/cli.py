@@ -21,21 +21,33 @@ _cache_option = click.option(
 @click.command("eval")
 @_cache_option
 def eval_command(cache_dir: Path | None) -> None:
-    """Evaluate the intent engine on the held-out split next to a BM25 baseline."""
-    from .dataset import HELDOUT_FILE, TRAIN_FILE, load_examples
+    """Evaluate the intent engine on each held-out file, then on their union, next to a BM25 baseline."""
+    from .dataset import HELDOUT_FILES, TRAIN_FILE, load_examples
     from .engine import load_engine
-    from .evaluation import BM25Baseline, evaluate, format_report
+    from .evaluation import BM25Baseline, evaluate, format_report, format_summary
 
     engine = load_engine(cache_dir or default_cache_dir())
-    heldout = load_examples(HELDOUT_FILE)
+    baseline = BM25Baseline(load_examples(TRAIN_FILE))
 
     def run(text: str) -> tuple[str, str]:
         c = engine.classify(text)
         return c.intent, c.decision
 
-    report = evaluate(run, heldout, "engine")
-    baseline = evaluate(BM25Baseline(load_examples(TRAIN_FILE)).classify, heldout, "baseline")
-    click.echo(format_report(report, baseline))
+    sections = []
+    union: list[tuple[str, str]] = []
+    for path in HELDOUT_FILES:
+        examples = load_examples(path)
+        union.extend(examples)
+        report = evaluate(run, examples, "engine")
+        base = evaluate(baseline.classify, examples, "baseline")
+        sections.append((path.name, report, base))
+        click.echo(f"===== {path.name} =====")
+        click.echo(format_report(report, base))
+        click.echo("")
+    report = evaluate(run, union, "engine")
+    base = evaluate(baseline.classify, union, "baseline")
+    sections.append(("union", report, base))
+    click.echo(format_summary(sections))
 
 
 @click.command("classify")

@@ -1,4 +1,4 @@
-"""Labelled examples: data/train.yaml (training) and data/heldout.yaml (evaluation only)."""
+"""Labelled examples: data/train.yaml (training); data/heldout.yaml and data/heldout_fresh.yaml (evaluation only)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,9 @@ from .labels import INTENTS
 
 TRAIN_FILE = DATA_DIR / "train.yaml"
 HELDOUT_FILE = DATA_DIR / "heldout.yaml"
+# Second held-out split, written before the slot-masking / calibration changes (never tuned on).
+FRESH_HELDOUT_FILE = DATA_DIR / "heldout_fresh.yaml"
+HELDOUT_FILES = (HELDOUT_FILE, FRESH_HELDOUT_FILE)
 CUES_FILE = DATA_DIR / "cues.yaml"
 
 

@@ -164,3 +164,20 @@ def format_report(engine: Report, baseline: Report) -> str:
     for label, a, b in rows:
         lines.append(f"{label:<34}{a:>10.1%}{b:>12.1%}")
     return "\n".join(lines)
+
+
+def format_summary(sections: Sequence[tuple[str, Report, Report]]) -> str:
+    """One table: the headline metrics of engine and baseline for every held-out file and their union."""
+    lines = ["Summary (engine / baseline)"]
+    header = f"{'metric':<26}" + "".join(f"{name + f' (n={rep.n})':>32}" for name, rep, _ in sections)
+    lines.append(header)
+    rows = [
+        ("top-1 accuracy", lambda r: r.top1),
+        ("false-answer rate", lambda r: r.false_answer_rate),
+        ("out-of-scope rejection", lambda r: r.oos_rejection),
+        ("in-scope answered", lambda r: r.decision_share("answer")),
+    ]
+    for label, metric in rows:
+        cells = "".join(f"{f'{metric(rep):.1%} / {metric(base):.1%}':>32}" for _, rep, base in sections)
+        lines.append(f"{label:<26}{cells}")
+    return "\n".join(lines)

@@ -1,7 +1,9 @@
 """Step 5b: a multinomial naive Bayes intent scorer, trained in pure Python at load time (< 50 ms).
 
-Scores are length-normalised (mean log-likelihood per unit of feature weight) and turned into
-probabilities with a softmax whose ``sharpness`` sets how peaked they are. Features never seen in
+Scores are length-normalised and turned into probabilities with a softmax (a temperature on the
+log-likelihoods): logit = sharpness * sum_loglik / weight ** length_power. ``length_power`` = 1 is the
+per-feature mean (long messages are no more confident than short ones), 0 is plain naive Bayes
+(overconfident on long messages); both are chosen by cross-validation on train.yaml (intents/tune.py). Features never seen in
 training are evidence for ``out_of_scope``: the in-domain vocabulary is small and closed, chit-chat
 is open-ended.
 """
@@ -18,6 +20,10 @@ DEFAULTS: dict[str, Any] = {
     "sharpness": 6.0,  # softmax inverse temperature on the per-feature mean log-likelihood
     "oov_bonus": 2.5,  # log-likelihood ratio credited to out_of_scope per unit of unseen feature weight
     "oov_class": "out_of_scope",
+    "length_power": 1.0,  # temperature grows with (total feature weight) ** length_power
+    # Unseen features: "mean" = each class's mean known log-likelihood is extrapolated to them (one known
+    # word then speaks for the whole message); "zero" = they are neutral for every in-scope class.
+    "unseen": "mean",
 }
 
 
@@ -86,7 +92,9 @@ class NaiveBayes:
             ranked = [(label, 1.0 if i == self._oov_index else 0.0) for i, label in enumerate(self.labels)]
             return sorted(ranked, key=lambda kv: -kv[1])
         known = weight - oov
-        if known:
+        if self.settings["unseen"] == "zero":
+            pass
+        elif known:
             # give unseen features the mean known log-likelihood of each class (neutral), then credit OOS
             scale = weight / known
             scores = [s * scale for s in scores]
@@ -94,7 +102,7 @@ class NaiveBayes:
             scores = [0.0] * n
         if self._oov_index is not None and oov:
             scores[self._oov_index] += oov * self.settings["oov_bonus"]
-        k = self.settings["sharpness"] / weight
+        k = self.settings["sharpness"] / weight ** self.settings["length_power"]
         logits = [self._prior[c] + k * scores[c] for c in range(n)]
         top = max(logits)
         exps = [math.exp(v - top) for v in logits]

@@ -21,10 +21,13 @@ from .labels import INTENTS
 from .model import NaiveBayes
 
 GRID = {
-    "alpha": [0.1, 0.2, 0.5],
-    "sharpness": [2.0, 2.5, 3.0, 4.0],
-    "oov_bonus": [1.5, 2.5, 3.5],
+    "alpha": [0.1, 0.2],
+    "sharpness": [1.0, 1.5, 2.0, 2.5],
+    "oov_bonus": [1.0, 1.5, 2.0, 2.5, 3.0],
     "bigram_weight": [1.0],
+    "length_power": [0.6, 0.75, 0.9],
+    "placeholder_weight": [0.0],
+    "unseen": ["mean", "zero"],
 }
 POLICIES = [(t, m) for t in (0.5, 0.6, 0.7, 0.8) for m in (0.2, 0.3, 0.4)]
 
@@ -40,9 +43,9 @@ def folds(examples: list[tuple[str, str]], k: int) -> list[list[int]]:
     return out
 
 
-def cross_validate(tokens, examples, model_settings, bigram_weight, cues, k=5):
+def cross_validate(tokens, examples, model_settings, feature_settings, cues, k=5):
     """Out-of-fold rankings for every train.yaml example; cue phrases are always in the training folds."""
-    featurizer = Featurizer({"bigram_weight": bigram_weight})
+    featurizer = Featurizer(feature_settings)
     feats = [featurizer(t) for t in tokens]
     cue_feats = [(featurizer(t), intent) for t, intent in cues]
     ranked_all = [None] * len(examples)
@@ -65,13 +68,19 @@ def main() -> None:
     args = parser.parse_args()
     engine = IntentEngine(args.cache_dir or default_cache_dir())
     examples = load_examples(TRAIN_FILE)
-    tokens = [engine.tokenize(text) for text, _ in examples]
-    cues = [(engine.tokenize(text), intent) for text, intent in load_examples(CUES_FILE)]
+    tokens = [engine.model_tokens(text) for text, _ in examples]
+    cues = [(engine.model_tokens(text), intent) for text, intent in load_examples(CUES_FILE)]
     results = []
-    for alpha, sharp, oov, bw in itertools.product(*GRID.values()):
-        ranked_all = cross_validate(
-            tokens, examples, {"alpha": alpha, "sharpness": sharp, "oov_bonus": oov}, bw, cues
-        )
+    for alpha, sharp, oov, bw, lp, pw, unseen in itertools.product(*GRID.values()):
+        model_settings = {
+            "alpha": alpha,
+            "sharpness": sharp,
+            "oov_bonus": oov,
+            "length_power": lp,
+            "unseen": unseen,
+        }
+        feature_settings = {"bigram_weight": bw, "placeholder_weight": pw}
+        ranked_all = cross_validate(tokens, examples, model_settings, feature_settings, cues)
         for t, m in POLICIES:
             policy = DecisionPolicy(t, m)
             preds = [
@@ -79,9 +88,10 @@ def main() -> None:
                 for (_, g), r in zip(examples, ranked_all, strict=True)
             ]
             rep = build_report("cv", preds)
-            # objective: accuracy, heavily penalise false answers, keep OOS rejection high
+            # objective: accuracy, heavily penalise false answers (above 0.5 %) and out-of-scope
+            # messages that get answered (rejection below 97 %): a wrong answer costs more than a fallback
             score = (
-                rep.top1 - 3 * max(rep.false_answer_rate - 0.01, 0) + 0.5 * min(rep.oos_rejection - 0.9, 0)
+                rep.top1 - 5 * max(rep.false_answer_rate - 0.005, 0) + 1.0 * min(rep.oos_rejection - 0.97, 0)
             )
             score += 0.1 * rep.decision_share("answer")
             results.append(
@@ -91,19 +101,25 @@ def main() -> None:
                     rep.false_answer_rate,
                     rep.oos_rejection,
                     rep.decision_share("answer"),
-                    (alpha, sharp, oov, bw, t, m),
+                    (alpha, sharp, oov, bw, lp, pw, unseen, t, m),
                 )
             )
     results.sort(key=lambda r: -r[0])
     print(
-        "score  top1   false  oosrej answered  (alpha, sharpness, oov_bonus, bigram_weight, threshold, margin)"
+        "score  top1   false  oosrej answered  "
+        "(alpha, sharpness, oov_bonus, bigram_weight, length_power, placeholder_weight, unseen, "
+        "threshold, margin)"
     )
     for r in results[:15]:
         print(f"{r[0]:.3f}  {r[1]:.3f}  {r[2]:.3f}  {r[3]:.3f}  {r[4]:.3f}  {r[5]}")
     if args.errors:
-        alpha, sharp, oov, bw, t, m = results[0][5]
+        alpha, sharp, oov, bw, lp, pw, unseen, t, m = results[0][5]
         ranked_all = cross_validate(
-            tokens, examples, {"alpha": alpha, "sharpness": sharp, "oov_bonus": oov}, bw, cues
+            tokens,
+            examples,
+            {"alpha": alpha, "sharpness": sharp, "oov_bonus": oov, "length_power": lp, "unseen": unseen},
+            {"bigram_weight": bw, "placeholder_weight": pw},
+            cues,
         )
         policy = DecisionPolicy(t, m)
         for (text, gold), r, toks in zip(examples, ranked_all, tokens, strict=True):

@@ -145,13 +145,21 @@ def test_fallback_out_of_scope(engine, text):
     [
         ("救助条件和申请材料", {"apply_aid", "eligibility"}),
         ("提醒", {"subscribe", "unsubscribe"}),
-        ("你好 谢谢", {"greeting", "thanks"}),
     ],
 )
 def test_clarify_between_two(engine, text, pair):
     c = engine.classify(text)
     assert c.decision == "clarify"
     assert {c.alternatives[0][0], c.alternatives[1][0]} == pair
+
+
+@pytest.mark.parametrize("text", ["你好 谢谢", "谢谢 你好"])
+def test_greeting_plus_thanks_is_one_of_the_two(engine, text):
+    # either asking which, or replying to the thanks/greeting, is fine; falling back or answering
+    # something else is not
+    c = engine.classify(text)
+    assert c.decision in ("clarify", "answer")
+    assert {c.alternatives[0][0], c.alternatives[1][0]} == {"greeting", "thanks"}
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n", "😀😀😀", "🙏", "。。。", "？？？"])
@@ -207,11 +215,93 @@ def test_no_forbidden_imports():
 
 
 def test_data_split_is_disjoint_and_large_enough():
-    from intents.dataset import HELDOUT_FILE, TRAIN_FILE, load_examples
+    from intents.dataset import FRESH_HELDOUT_FILE, HELDOUT_FILE, HELDOUT_FILES, TRAIN_FILE, load_examples
 
     train = load_examples(TRAIN_FILE)
     heldout = load_examples(HELDOUT_FILE)
-    assert len(train) + len(heldout) >= 450
-    assert len(heldout) / (len(train) + len(heldout)) >= 0.25
-    assert not {t for t, _ in train} & {t for t, _ in heldout}
-    assert {i for _, i in heldout} == set(INTENTS)
+    fresh = load_examples(FRESH_HELDOUT_FILE)
+    assert HELDOUT_FILES == (HELDOUT_FILE, FRESH_HELDOUT_FILE)
+    all_heldout = heldout + fresh
+    assert len(train) + len(all_heldout) >= 450
+    assert len(all_heldout) / (len(train) + len(all_heldout)) >= 0.25
+    assert len(fresh) >= 120 and sum(i == "out_of_scope" for _, i in fresh) >= 20
+    texts = [{t for t, _ in split} for split in (train, heldout, fresh)]
+    assert not texts[0] & texts[1] and not texts[0] & texts[2] and not texts[1] & texts[2]
+    assert {i for _, i in heldout} == set(INTENTS) == {i for _, i in fresh}
+
+
+# -- slot masking: who asks (region, age, "our kid") is not evidence for what is asked -------------
+
+CLEAR_QUESTIONS = [
+    ("去哪里复筛", "rescreen"),
+    ("在哪里做孤独症筛查", "rescreen"),
+    ("康复救助怎么申请", "apply_aid"),
+    ("补助标准是多少", "aid_amount"),
+    ("定点机构有哪些", "institution"),
+    ("低保怎么申请", "living_assistance"),
+    ("家长培训怎么报名", "family_support"),
+    ("下次上课是什么时候", "next_session"),
+    ("什么样的孩子可以申请救助", "eligibility"),
+    ("特殊教育学校有哪些", "education"),
+]
+SLOT_PREFIXES = ["綦江的孩子", "綦江", "我们上海的，娃5岁，", "广西南宁的，孩子三岁半确诊了，", "诸暨的宝宝"]
+
+
+@pytest.mark.parametrize(("question", "intent"), CLEAR_QUESTIONS)
+def test_confidence_stable_under_slot_prefix(engine, question, intent):
+    base = engine.classify(question)
+    assert (base.intent, base.decision) == (intent, "answer")
+    for prefix in SLOT_PREFIXES:
+        c = engine.classify(prefix + question)
+        assert (c.intent, c.decision) == (intent, "answer"), prefix + question
+        assert abs(c.confidence - base.confidence) <= 0.05, prefix + question
+
+
+def test_masking_only_affects_the_model_tokens(engine):
+    assert engine.model_tokens("綦江的孩子去哪里复筛") == ["<region>", "去", "哪里", "复筛"]
+    assert engine.featurizer(engine.model_tokens("綦江的孩子去哪里复筛")) == engine.features("去哪里复筛")
+    masked = engine.model_tokens("我们上海的，娃5岁，去年确诊的，康复救助怎么申请")
+    assert "<region>" in masked and "<age>" in masked and "<diagnosis>" in masked
+    assert not {"上海", "孩子", "我们", "的"} & set(masked)
+    # the shared tokenizer (knowledge retrieval) keeps region names and ages
+    assert "綦江" in engine.tokenize("綦江的孩子去哪里复筛")
+    # questions about getting a diagnosis keep the word
+    assert "确诊" in engine.model_tokens("疑似孤独症去哪里确诊")
+    # region characters inside domain words are not regions
+    assert "渝悦救助通" in engine.model_tokens("渝悦救助通怎么下载")
+
+
+def test_slots_still_read_from_unmasked_text(engine):
+    c = engine.classify("綦江的孩子5岁去哪里复筛")
+    assert c.slots == {"region": "qijiang", "age": 5.0}
+    assert c.normalized == "綦江的孩子5岁去哪里复筛"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("我们家在上海孩子四岁了去年确诊的想问一下康复救助怎么申请要带什么材料", "apply_aid"),
+        ("我们綦江的娃五岁了医生说是孤独症想问下复筛到底在哪里做要不要预约", "rescreen"),
+        ("南宁的 孩子六岁 在家一直哭闹不理人 家长培训怎么报名", "family_support"),
+    ],
+)
+def test_voice_run_ons(engine, text, intent):
+    c = engine.classify(text)
+    assert (c.intent, c.decision) == (intent, "answer")
+
+
+def test_classification_contract(engine):
+    import dataclasses
+
+    fields = [f.name for f in dataclasses.fields(Classification)]
+    assert fields == ["text", "normalized", "intent", "confidence", "decision", "alternatives", "slots"]
+    d = engine.classify("綦江的孩子去哪里复筛").to_dict()
+    assert set(d) == set(fields)
+    assert all(isinstance(pair, list) and len(pair) == 2 for pair in d["alternatives"])
+    assert isinstance(engine.tokenize("康复救助"), list)
+
+
+def test_load_engine_freezes_gc(engine):
+    import gc
+
+    assert gc.get_freeze_count() > 100_000
