@@ -64,12 +64,14 @@ def test_menu_and_centre_qrcode_go_through_the_wechat_api(tmp_path: Path, sandbo
 
     env = {"XINGBAN_MODE": "demo", "WECHAT_API_BASE_URL": sandbox.url, "WECHAT_APP_ID": TEST_APP_ID,
            "WECHAT_APP_SECRET": TEST_SECRET}
+    unmigrated = run_xingban(["wechat", "menu"], tmp_path, env=env)
+    assert unmigrated.returncode == 1 and "xingban db upgrade" in unmigrated.stderr
+    assert run_xingban(["db", "upgrade"], tmp_path, env=env).returncode == 0
     assert run_xingban(["wechat", "menu"], tmp_path, env=env).returncode == 0
     menu = sandbox.state()["menu"]
     keys = {b.get("key") for top in menu["button"] for b in top.get("sub_button", [top])}
     assert {"APPLY_AID", "HUMAN", "NEXT_SESSION"} <= keys
     seed = "from bot.cli import make_app; from bot.demo import seed_demo; seed_demo(make_app(XINGBAN_PRELOAD=False))"
-    assert run_xingban(["db", "upgrade"], tmp_path, env=env).returncode == 0
     subprocess.run([sys.executable, "-c", seed], cwd=tmp_path, check=True,
                    env={**os.environ, **env, "XINGBAN_INSTANCE_PATH": str(tmp_path / "instance")})
     missing = run_xingban(["wechat", "qrcode", "nope"], tmp_path, env=env)
