@@ -13,6 +13,7 @@ from flask import Flask
 
 from bot.config import load_config
 from bot.demo import seed_demo
+from bot.demo_sessions import seed_demo_sessions
 from bot.migrate import upgrade
 from bot.sandbox import SandboxServer
 from bot.simulator import WeChatSimulator, flask_transport, http_transport
@@ -40,6 +41,7 @@ def demo_app(aes: bool = False) -> tuple[Flask, SandboxServer]:
     app = create_app(overrides, instance_path=str(instance_dir()))
     upgrade(app)
     seed_demo(app)
+    seed_demo_sessions(app)
     return app, sandbox
 
 
@@ -63,7 +65,10 @@ def run_demo(host: str, port: int) -> None:
     """Serve the bot with the sandbox beside it and say what to try next."""
     from werkzeug.serving import run_simple
 
+    from bot.scheduler import start_in_process
+
     app, sandbox = demo_app()
+    start_in_process(app)
     base = f"http://{host}:{port}"
     click.echo(f"""
 星伴 XingBan demo is running (SQLite: {app.config['DATABASE_URL']}).

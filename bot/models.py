@@ -89,3 +89,6 @@ class SharedValue(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     value: str = Field(max_length=4000)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+import bot.classes  # noqa: E402,F401  - training sessions, enrolments, reminder outbox

@@ -27,4 +27,6 @@ def erase_user(db: Session, openid: str) -> bool:
 
 def erasable_tables() -> list[type]:
     """Tables holding rows keyed by `user_id`; features with per-family rows add theirs here."""
-    return [Message, Ticket]
+    from bot.classes import Enrolment, Reminder
+
+    return [Message, Ticket, Reminder, Enrolment]

@@ -45,7 +45,8 @@ class DatabaseState:
         if self.engine.dialect.name == "postgresql":
             with self.engine.connect() as conn:
                 key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-                conn.execute(text("SET lock_timeout = :ms"), {"ms": f"{int(timeout * 1000)}ms"})
+                # SET takes no bind parameters; set_config does.
+                conn.execute(text("SELECT set_config('lock_timeout', :ms, false)"), {"ms": f"{int(timeout * 1000)}ms"})
                 conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
                 try:
                     yield

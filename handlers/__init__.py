@@ -21,6 +21,7 @@ from handlers.media import MediaHandler
 from handlers.policy import PolicyHandler, RegionAnswerHandler, RegionStatementHandler
 from handlers.privacy import DeleteConfirmHandler, DeleteDataHandler
 from handlers.reminders import ReminderSwitchHandler
+from handlers.sessions import JoinCodeHandler, NextSessionHandler
 from handlers.smalltalk import GreetingHandler, ThanksHandler
 from handlers.texts import say
 
@@ -30,13 +31,14 @@ __all__ = ["build_dispatcher"]
 def build_dispatcher() -> Dispatcher:
     dispatcher = Dispatcher()
     for handler in (SubscribeHandler(), UnsubscribeHandler(), ScanHandler(), ClickHandler(),
-                    IgnoredEventHandler(), MediaHandler()):
+                    IgnoredEventHandler(), MediaHandler(), JoinCodeHandler()):
         dispatcher.add_handler(handler, group=0)
     for handler in (DeleteConfirmHandler(), RegionAnswerHandler(), ClarifyChoiceHandler(),
                     EligibilityAnswerHandler(), ProfileConsentHandler()):
         dispatcher.add_handler(handler, group=1)
     for handler in (HumanHandler(), DeleteDataHandler(), GreetingHandler(), ThanksHandler(),
-                    ReminderSwitchHandler(), EligibilityHandler(), PolicyHandler(), RegionStatementHandler()):
+                    ReminderSwitchHandler(), NextSessionHandler(), EligibilityHandler(), PolicyHandler(),
+                    RegionStatementHandler()):
         dispatcher.add_handler(handler, group=2)
     dispatcher.add_handler(ClarifyHandler(), group=3)
     dispatcher.add_handler(FallbackHandler(), group=3)

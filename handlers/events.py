@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.models import Centre
+from bot.reminders import sync_user_reminders
 from handlers.base import set_dialogue
 from handlers.texts import menu_keys, say
 
@@ -69,6 +70,7 @@ class UnsubscribeHandler(EventHandler):
         ctx.user.followed = False
         ctx.user.reminders_on = False
         ctx.user.dialogue = {}
+        sync_user_reminders(ctx.db, ctx.user)
         return Reply(outcome="ignored")
 
 

@@ -19,18 +19,10 @@ from bot.reminders import (
 )
 from bot.staff import SessionFull, cancel, create_series, enrol, push_notice, reschedule, series_sessions
 from bot.when import parse_when
-from tests.test_reminders_support import (  # noqa: F401 - fixtures
-    at,
-    capp,
-    centre,
-    clock,
-    db,
-    dispatcher,
-    family,
-    rows,
-    saturday_class,
-    templates,
-)
+from tests import test_reminders_support as support
+from tests.test_reminders_support import at, centre, dispatcher, family, rows, saturday_class, templates
+
+capp, clock, db = support.capp, support.clock, support.db  # shared fixtures
 
 
 @pytest.mark.parametrize("starts, offset_hours, expected", [

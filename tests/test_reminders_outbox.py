@@ -11,21 +11,13 @@ from bot.outbox import dead_letters
 from bot.scheduler import register, run_tick
 from bot.staff import enrol
 from bot.timeutil import utcnow
-from tests.test_reminders_support import (  # noqa: F401 - fixtures
-    at,
-    capp,
-    clock,
-    db,
-    dispatcher,
-    family,
-    rows,
-    saturday_class,
-    templates,
-    texts,
-)
+from tests import test_reminders_support as support
+from tests.test_reminders_support import at, dispatcher, family, rows, saturday_class, templates, texts
 
 TEMPLATE = "message/template/send"
 CS = "message/custom/send"
+
+capp, clock, db = support.capp, support.clock, support.db  # shared fixtures
 
 
 def due_reminder(db, openid: str = "o-1", **fields):
@@ -191,3 +183,34 @@ def test_scheduler_job_runs_the_registered_dispatcher(capp, db, sandbox, clock) 
     register(capp, "test")
     assert run_tick("test") == {"sent": 1}
     assert db.exec(select(User)).first() is not None
+
+
+def test_scheduler_command_once_drains_and_exits(capp, db, sandbox, clock, monkeypatch, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from bot.scheduler import scheduler_command
+    from tests.conftest import TEST_APP_ID, TEST_SECRET, TEST_TOKEN
+
+    due_reminder(db)
+    clock.move_to(at(6, 9))
+    env = {"XINGBAN_MODE": "test", "DATABASE_URL": capp.config["DATABASE_URL"], "WECHAT_TOKEN": TEST_TOKEN,
+           "WECHAT_APP_ID": TEST_APP_ID, "WECHAT_APP_SECRET": TEST_SECRET, "WECHAT_API_BASE_URL": sandbox.url,
+           "XINGBAN_INSTANCE_PATH": str(tmp_path / "cli")}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(scheduler_command, ["--once"])
+    assert result.exit_code == 0, result.output
+    assert '"sent": 1' in result.output and len(templates(sandbox)) == 1
+
+
+def test_migration_downgrades_and_upgrades_again(capp) -> None:
+    from alembic import command
+
+    from bot.db import get_engine
+    from bot.migrate import alembic_config, upgrade
+
+    config = alembic_config()
+    with get_engine(capp).begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+    upgrade(capp)

@@ -1,8 +1,4 @@
-"""Shared fixtures for the class/reminder tests (no tests here).
-
-Until the lead registers `import bot.classes` in bot/models.py and the session handlers in
-handlers/__init__.py, these fixtures do both for the test app (idempotently).
-"""
+"""Shared fixtures for the class/reminder tests (no tests here)."""
 
 from __future__ import annotations
 
@@ -15,7 +11,6 @@ import time_machine
 from flask import Flask
 from sqlmodel import Session, select
 
-import bot.classes  # noqa: F401  - maps the class tables before the app is built
 from bot.classes import Reminder, TrainingSession
 from bot.db import get_engine
 from bot.models import Centre, User
@@ -23,7 +18,6 @@ from bot.outbox import OutboxDispatcher
 from bot.reminders import SHANGHAI
 from bot.sandbox import SandboxServer
 from bot.staff import create_session
-from handlers.sessions import JoinCodeHandler, NextSessionHandler
 
 #: Monday 2 March 2026, 10:00 in Shanghai: the tests' "now".
 MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
@@ -34,15 +28,6 @@ def at(day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2026, 3, day, hour, minute, tzinfo=SHANGHAI)
 
 
-def register_session_handlers(app: Flask) -> None:
-    dispatcher = app.extensions["xingban"].dispatcher
-    if any(isinstance(h, NextSessionHandler) for h in dispatcher.handlers):
-        return
-    groups = dispatcher._groups  # noqa: SLF001 - test-only until handlers/__init__.py registers them
-    groups.setdefault(0, []).insert(0, JoinCodeHandler())
-    groups.setdefault(2, []).insert(0, NextSessionHandler())
-
-
 @pytest.fixture
 def clock() -> Iterator[Any]:
     with time_machine.travel(MONDAY_10, tick=False) as traveller:
@@ -51,7 +36,6 @@ def clock() -> Iterator[Any]:
 
 @pytest.fixture
 def capp(app: Flask, clock: Any) -> Flask:
-    register_session_handlers(app)
     return app
 
 

@@ -10,17 +10,11 @@ from bot.demo_sessions import seed_demo_sessions
 from bot.models import User
 from bot.simulator import WeChatSimulator, flask_transport
 from bot.staff import cancel, create_session, enrol
+from tests import test_reminders_support as support
 from tests.conftest import TEST_TOKEN
-from tests.test_reminders_support import (  # noqa: F401 - fixtures
-    at,
-    capp,
-    centre,
-    clock,
-    db,
-    family,
-    rows,
-    saturday_class,
-)
+from tests.test_reminders_support import at, centre, family, rows, saturday_class
+
+capp, clock, db = support.capp, support.clock, support.db  # shared fixtures
 
 
 def chat(app) -> WeChatSimulator:
@@ -108,3 +102,25 @@ def test_demo_sessions_seed_once_and_answer(capp, db) -> None:
     sim = chat(capp)
     sim.send_text("o-demo", "加入 qj01")
     assert "公益讲座" in sim.send_text("o-demo", "下次上课是什么时候").text
+
+
+def test_unfollowing_cancels_pending_reminders(capp, db) -> None:
+    enrolled(db, "o-leave")
+    assert {r.status for r in rows(db)} == {"pending"}
+    from bot.simulator import event_xml
+
+    chat(capp).post(event_xml("o-leave", "unsubscribe"))
+    assert {r.status for r in rows(db)} == {"cancelled"}
+
+
+def test_delete_data_erases_enrolments_and_reminders(capp, db) -> None:
+    from bot.classes import Enrolment
+
+    enrolled(db, "o-erase")
+    sim = chat(capp)
+    sim.send_text("o-erase", "删除我的所有数据")
+    assert "已删除" in sim.send_text("o-erase", "确认删除").text
+    db.expire_all()
+    assert rows(db) == []
+    assert db.exec(select(Enrolment)).all() == []
+    assert db.exec(select(User).where(User.openid == "o-erase")).first() is None

@@ -32,9 +32,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 class LoginError(Exception):
     """Login refused; `locked` says whether to show the lockout message."""
 
-    def __init__(self, locked: bool = False) -> None:
+    def __init__(self, locked: bool = False, known: bool = True) -> None:
         super().__init__("locked" if locked else "bad credentials")
-        self.locked = locked
+        self.locked, self.known = locked, known
 
 
 def hash_password(password: str) -> str:
@@ -75,7 +75,7 @@ def authenticate(db: Session, name: str, password: str, now: datetime | None = N
     user = db.exec(select(StaffUser).where(StaffUser.name == name.strip())).first()
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)  # same cost as a real check: no user enumeration by timing
-        raise LoginError()
+        raise LoginError(known=user is not None)
     if user.locked_until is not None and user.locked_until > now:
         raise LoginError(locked=True)
     if not _verify(user.password_hash, password):

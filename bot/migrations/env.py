@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  - registers the tables on SQLModel.metadata
+import bot.models  # noqa: F401  - registers the tables on SQLModel.metadata (and bot.classes)
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -2,6 +2,7 @@
 
 from bot.console.views import (  # noqa: F401
     admin,
+    centres,
     dashboard,
     enrolments,
     kb,

@@ -30,7 +30,8 @@ def login() -> Response | str | tuple[str, int]:
         user = authenticate(db, name, request.form.get("password", ""))
     except LoginError as exc:
         action = "login_locked" if exc.locked else "login_failed"
-        record(action, target=f"name:{name}", actor_name=name)
+        # an unknown name may be a mistyped password: it is not stored
+        record(action, target=f"name:{name}" if exc.known else "name:(unknown)", actor_name=name if exc.known else "")
         message = (f"登录失败次数过多，账号已锁定 {LOCK_MINUTES} 分钟。" if exc.locked
                    else "用户名或密码不正确。")
         return render_template("console/login.html", error=message, name=name,

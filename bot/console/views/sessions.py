@@ -57,8 +57,9 @@ def sessions() -> str:
     days = [(monday + timedelta(days=i), [r for r in rows if r.starts_at.astimezone(SHANGHAI).date()
                                           == monday + timedelta(days=i)]) for i in range(7)]
     centres = {c.id: c for c in db.exec(select(Centre).order_by(Centre.id)).all()}
+    today = utcnow().astimezone(SHANGHAI).date()
     return render_template("console/sessions.html", days=days, counts=counts, centres=centres, kinds=KIND_LABELS,
-                           monday=monday, prev=monday - timedelta(days=7), next=monday + timedelta(days=7))
+                           monday=monday, default_day=max(monday, today), prev=monday - timedelta(days=7), next=monday + timedelta(days=7))
 
 
 @bp.post("/sessions")

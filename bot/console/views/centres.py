@@ -1,0 +1,67 @@
+"""Centres: the rehabilitation centres families join (by QR scene or join code). Staff list, add and edit them."""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import func
+from sqlmodel import select
+from werkzeug.wrappers import Response
+
+from bot.console.audit import record
+from bot.console.auth import require_role
+from bot.console.blueprint import bp
+from bot.console.kb import region_choices
+from bot.db import get_session
+from bot.models import Centre, User
+
+_CODE = re.compile(r"^[a-z0-9_-]{2,32}$")
+
+
+@bp.get("/centres")
+@require_role("staff")
+def centres() -> str:
+    db = get_session()
+    rows = db.exec(select(Centre).order_by(Centre.id)).all()
+    families = dict(db.exec(select(User.centre_id, func.count()).group_by(User.centre_id)).all())
+    return render_template("console/centres.html", rows=rows, families=families, regions=region_choices())
+
+
+def _fields() -> dict[str, str]:
+    form = request.form
+    return {"name": form.get("name", "").strip()[:100], "region": form.get("region", ""),
+            "address": form.get("address", "").strip()[:200]}
+
+
+@bp.post("/centres")
+@require_role("staff")
+def centre_create() -> Response:
+    db = get_session()
+    code, fields = request.form.get("code", "").strip().lower(), _fields()
+    taken = db.exec(select(Centre).where(Centre.code == code)).first() is not None
+    if not _CODE.match(code) or taken or not fields["name"] or fields["region"] not in region_choices():
+        flash("请填写未被使用的加入码（2-32位小写字母/数字）、名称和地区。", "error")
+        return redirect(url_for("console.centres"))
+    centre = Centre(code=code, **fields)
+    db.add(centre)
+    db.flush()
+    record("centre_create", target=f"centre:{centre.id}", db=db)
+    flash("机构已添加。", "ok")
+    return redirect(url_for("console.centres"))
+
+
+@bp.post("/centres/<int:centre_id>")
+@require_role("staff")
+def centre_edit(centre_id: int) -> Response:
+    db = get_session()
+    centre = db.get(Centre, centre_id) or abort(404)
+    fields = _fields()
+    if not fields["name"] or fields["region"] not in region_choices():
+        flash("名称和地区不能为空。", "error")
+        return redirect(url_for("console.centres"))
+    centre.name, centre.region, centre.address = fields["name"], fields["region"], fields["address"]
+    db.add(centre)
+    record("centre_edit", target=f"centre:{centre_id}", db=db)
+    flash("已保存。", "ok")
+    return redirect(url_for("console.centres"))
