@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
+from bot.privacy import pseudonym
+
 if TYPE_CHECKING:
     from bot.models import User
     from bot.services import Services
@@ -127,7 +129,8 @@ class Dispatcher:
         return Reply(outcome="ignored")
 
     def _process_error(self, ctx: Context, exc: Exception) -> Reply:
-        log.exception("handler failed for message %s", ctx.incoming.dedup_key)
+        # Never the openid or the text: a pseudonym and the kind are enough to find the trail.
+        log.exception("handler failed for a %s message from %s", ctx.incoming.kind, pseudonym(ctx.incoming.openid))
         for callback in self._error_handlers:
             reply = callback(ctx, exc)
             if reply is not None:
