@@ -375,7 +375,9 @@ def run_sandbox(host: str = "127.0.0.1", port: int = 8900, app_id: str = DEFAULT
     server = make_server(host, port, create_sandbox_app(app_id, app_secret), threaded=True)
     print(f"WeChat sandbox on http://{host}:{server.server_port}/_sandbox/", flush=True)
     print(f"  WECHAT_API_BASE_URL=http://{host}:{server.server_port}/cgi-bin/", flush=True)
-    print(f"  WECHAT_APP_ID={app_id}  WECHAT_APP_SECRET={app_secret}", flush=True)
+    # Never print the secret: it may be a real account's when taken from the environment.
+    secret_hint = "the sandbox default" if app_secret == DEFAULT_APP_SECRET else "from WECHAT_APP_SECRET"
+    print(f"  WECHAT_APP_ID={app_id}  WECHAT_APP_SECRET: {secret_hint}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
