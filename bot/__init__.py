@@ -14,7 +14,7 @@ __all__ = ["create_app"]
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: defaults, then environment, then `config` overrides (tests, demo)."""
-    from bot import db, wechat
+    from bot import console, db, wechat
     from bot.config import load_config
     from bot.services import Services
     from handlers import build_dispatcher
@@ -28,6 +28,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     db.init_app(app)
     app.extensions["xingban"] = Services(app, build_dispatcher())
     wechat.init_app(app)
+    console.init_app(app)
     if app.config.get("XINGBAN_PRELOAD", True):
         app.extensions["xingban"].preload()
     return app

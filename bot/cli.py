@@ -98,12 +98,16 @@ def chat(openid: str, as_json: bool, url: str | None, aes: bool) -> None:
 
 def _register_tool_commands() -> None:
     """Commands owned by the NLU and knowledge packages, exposed under `xingban`."""
+    from bot.console.cli import export_candidates_command, user_group
+    from bot.scheduler import scheduler_command
     from bot.wechat_admin import wechat_group
     from intents.cli import classify_command, eval_command
     from knowledge.cli import kb_group
     from knowledge.eligibility_cli import eligibility_command
 
-    for command in (kb_group, eval_command, classify_command, eligibility_command, wechat_group):
+    kb_group.add_command(export_candidates_command)
+    for command in (kb_group, eval_command, classify_command, eligibility_command, wechat_group,
+                    scheduler_command, user_group):
         main.add_command(command)
 
 

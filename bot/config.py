@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "XINGBAN_REPLY_BUDGET": 4.0,
     "XINGBAN_MAX_BODY_BYTES": 64 * 1024,
     "XINGBAN_MAX_CLOCK_SKEW": 300,
+    "XINGBAN_TICKET_OVERDUE_HOURS": 4.0,
 }
 
 _VALIDATORS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -45,7 +46,8 @@ _VALIDATORS: dict[str, tuple[re.Pattern[str], str]] = {
     "XINGBAN_MODE": (re.compile(r"^(production|demo|test)$"), "production, demo or test"),
 }
 
-_NUMBERS = ("XINGBAN_REPLY_BUDGET", "XINGBAN_MAX_BODY_BYTES", "XINGBAN_MAX_CLOCK_SKEW")
+_NUMBERS = ("XINGBAN_REPLY_BUDGET", "XINGBAN_MAX_BODY_BYTES", "XINGBAN_MAX_CLOCK_SKEW",
+            "XINGBAN_TICKET_OVERDUE_HOURS")
 
 
 class ConfigError(RuntimeError):

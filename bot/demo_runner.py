@@ -65,10 +65,12 @@ def run_demo(host: str, port: int) -> None:
     """Serve the bot with the sandbox beside it and say what to try next."""
     from werkzeug.serving import run_simple
 
+    from bot.console.cli import seed_demo_accounts
     from bot.scheduler import start_in_process
 
     app, sandbox = demo_app()
     start_in_process(app)
+    accounts = seed_demo_accounts(app)
     base = f"http://{host}:{port}"
     click.echo(f"""
 星伴 XingBan demo is running (SQLite: {app.config['DATABASE_URL']}).
@@ -77,6 +79,8 @@ def run_demo(host: str, port: int) -> None:
 Try it, in another terminal:
   .venv/bin/xingban chat --url {base}/wechat
   echo "綦江的孩子康复补助怎么申请" | .venv/bin/xingban chat --url {base}/wechat --json
-Press Ctrl-C to stop.
-""")
+Console (staff / volunteers): {base}/console/""")
+    for role, (name, password) in accounts.items():
+        click.echo(f"  {role:9s} {name} / {password}")
+    click.echo("Press Ctrl-C to stop.\n")
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -19,6 +19,7 @@ from bot.accounts import TicketAnswer
 from bot.models import Message, Ticket, User
 from bot.privacy import pseudonym
 from bot.timeutil import utcnow
+from bot.wechat_client import WeChatSendError
 
 log = logging.getLogger(__name__)
 CS_WINDOW = timedelta(hours=48)
@@ -64,7 +65,6 @@ def answer_ticket(db: Session, ticket_id: int, staff_id: int, text: str, client:
 
     The ticket moves claimed -> sending in one statement first, so a double submit sends once. Commits.
     """
-    from bot.wechat_client import WeChatSendError
 
     now = now or utcnow()
     text = text.strip()
@@ -100,26 +100,69 @@ def answer_ticket(db: Session, ticket_id: int, staff_id: int, text: str, client:
     return answer
 
 
-def take_pending_answers(db: Session, user: User, now: datetime | None = None) -> list[str]:
+def take_pending_answers(db: Session, user: User, now: datetime | None = None, budget_bytes: int | None = None,
+                         channel: str = "reply") -> list[str]:
     """The waiting answers for this family, ready to prepend to the bot's reply; marks them delivered.
 
     Each row is taken with a conditional UPDATE, so two messages arriving together cannot both take it.
+    With `budget_bytes`, only answers that fit are taken; the rest stay pending.
     Does not commit: the caller's transaction stores the reply and the delivery together.
     """
-    now = now or utcnow()
+    return [text for _answer_id, _ticket_id, text in _take(db, user, now or utcnow(), budget_bytes, channel)]
+
+
+def _take(db: Session, user: User, now: datetime, budget_bytes: int | None,
+          channel: str) -> list[tuple[int, int, str]]:
     rows = db.exec(select(TicketAnswer).where(TicketAnswer.user_id == user.id, TicketAnswer.status == "pending")
                    .order_by(TicketAnswer.id)).all()  # type: ignore[arg-type]
-    texts = []
+    taken_rows: list[tuple[int, int, str]] = []
+    used = 0
     for row in rows:
+        text = format_answer(row.ticket_id, row.text)
+        if budget_bytes is not None and used + len(text.encode("utf-8")) + 2 > budget_bytes:
+            continue
         taken = db.exec(update(TicketAnswer).where(  # type: ignore[call-overload]
             TicketAnswer.id == row.id, TicketAnswer.status == "pending",
-        ).values(status="delivered", channel="reply", delivered_at=now, last_error=None))
+        ).values(status="delivered", channel=channel, delivered_at=now, last_error=None))
         if taken.rowcount != 1:
             continue
         db.exec(update(Ticket).where(Ticket.id == row.ticket_id, Ticket.status == "waiting_parent")  # type: ignore[call-overload]
                 .values(status="answered"))
-        texts.append(format_answer(row.ticket_id, row.text))
-    return texts
+        taken_rows.append((row.id or 0, row.ticket_id, text))
+        used += len(text.encode("utf-8")) + 2
+    return taken_rows
+
+
+def has_pending_answers(db: Session, user: User) -> bool:
+    return db.exec(select(TicketAnswer.id).where(TicketAnswer.user_id == user.id,
+                                                  TicketAnswer.status == "pending")).first() is not None
+
+
+def send_pending_answers(app: Any, openid: str) -> int:
+    """Answers too long to ride along a passive reply go out as customer-service messages (the parent
+    just wrote, so the 48 h window is open). Taken and committed first, sent outside any transaction,
+    and put back to pending if WeChat refuses them."""
+    from bot.db import session_scope
+    from bot.services import get_services
+
+    with session_scope(app) as db:
+        user = db.exec(select(User).where(User.openid == openid)).first()
+        taken = _take(db, user, utcnow(), None, "custom") if user is not None else []
+    if not taken:
+        return 0
+    try:
+        get_services(app).client.send_text(openid, "\n\n".join(text for _a, _t, text in taken))
+        return len(taken)
+    except WeChatSendError as exc:
+        log.warning("waiting answers not delivered to %s: errcode=%s", pseudonym(openid), exc.errcode)
+        with session_scope(app) as db:
+            for answer_id, ticket_id, _text in taken:
+                db.exec(update(TicketAnswer).where(TicketAnswer.id == answer_id)  # type: ignore[call-overload]
+                        .values(status="pending", channel=None, delivered_at=None,
+                                last_error=f"errcode={exc.errcode}"[:200]))
+                db.exec(update(Ticket).where(Ticket.id == ticket_id)  # type: ignore[call-overload]
+                        .values(status="waiting_parent"))
+        return 0
 
 
 def overdue_tickets(db: Session, hours: float, now: datetime | None = None) -> list[Ticket]:

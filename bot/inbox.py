@@ -19,6 +19,7 @@ from sqlmodel import Session, select, update
 
 from bot.db import session_scope
 from bot.dispatch import Context, Incoming, Reply
+from bot.escalation import has_pending_answers, send_pending_answers, take_pending_answers
 from bot.models import Message, User
 from bot.privacy import pseudonym
 from bot.services import get_services
@@ -26,6 +27,7 @@ from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 MAX_STORED_TEXT = 2000
+PASSIVE_REPLY_BYTES = 2048  # WeChat's text limit for a passive reply
 RETRY_WINDOW_SECONDS = 3600  # WeChat retries within seconds; an hour of memory is plenty
 
 
@@ -109,12 +111,29 @@ def process(app: Flask, incoming: Incoming, message_id: int) -> Reply:
     with session_scope(app) as db:
         user = get_or_create_user(db, incoming.openid)
         reply = services.dispatcher.dispatch(Context(incoming, user, db, services))
+        too_long_to_ride_along = deliver_waiting_answers(db, user, incoming, reply)
         stored = reply.text or (reply.articles[0]["title"] if reply.articles else "")
         db.exec(update(Message).where(Message.id == message_id).values(  # type: ignore[arg-type]
             intent=reply.intent, confidence=reply.confidence, outcome=reply.outcome, reply_text=stored))
     log.info("message %s user=%s intent=%s outcome=%s", message_id, pseudonym(incoming.openid),
              reply.intent, reply.outcome)
+    if too_long_to_ride_along:
+        services.executor.submit(send_pending_answers, app, incoming.openid)
     return reply
+
+
+def deliver_waiting_answers(db: Session, user: User, incoming: Incoming, reply: Reply) -> bool:
+    """Volunteer answers that waited for the 48 h window ride along this reply when they fit.
+
+    Returns True when some are still waiting (too long for a passive reply): the caller sends them
+    as customer-service messages once this transaction is committed."""
+    if (incoming.kind == "event" and incoming.event == "unsubscribe") or reply.articles or user.id is None:
+        return False
+    budget = PASSIVE_REPLY_BYTES - len(reply.text.encode("utf-8"))
+    pending = take_pending_answers(db, user, budget_bytes=budget)
+    if pending:
+        reply.text = "\n\n".join([*pending, reply.text] if reply.text else pending)
+    return has_pending_answers(db, user)
 
 
 def deliver_later(app: Flask, openid: str, reply: Reply, message_id: int) -> None:

@@ -91,4 +91,5 @@ class SharedValue(SQLModel, table=True):
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
+import bot.accounts  # noqa: E402,F401  - staff accounts, audit log, ticket answers, KB candidates
 import bot.classes  # noqa: E402,F401  - training sessions, enrolments, reminder outbox

@@ -27,6 +27,7 @@ def erase_user(db: Session, openid: str) -> bool:
 
 def erasable_tables() -> list[type]:
     """Tables holding rows keyed by `user_id`; features with per-family rows add theirs here."""
+    from bot.accounts import TicketAnswer
     from bot.classes import Enrolment, Reminder
 
-    return [Message, Ticket, Reminder, Enrolment]
+    return [Message, TicketAnswer, Ticket, Reminder, Enrolment]

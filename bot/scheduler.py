@@ -58,7 +58,10 @@ def start_in_process(app: Flask, interval: float = DEFAULT_INTERVAL, **options: 
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="parallel WeChat calls per dispatcher")
 @click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000))
-def scheduler_command(once: bool, interval: float, workers: int, batch_size: int) -> None:
+@click.option("--lease", "lease_seconds", default=120, show_default=True, type=click.IntRange(6, 3600),
+              envvar="XINGBAN_OUTBOX_LEASE", help="seconds a claimed row stays ours; a killed dispatcher's "
+              "rows are sent by another after it (keep well under WeChat's 10 min client_msg_id window)")
+def scheduler_command(once: bool, interval: float, workers: int, batch_size: int, lease_seconds: int) -> None:
     """Send due class reminders and notices (blocking; run one or more next to the web workers)."""
     from bot import create_app
     from bot.config import ConfigError
@@ -67,7 +70,7 @@ def scheduler_command(once: bool, interval: float, workers: int, batch_size: int
         app = create_app({"XINGBAN_PRELOAD": False})
     except ConfigError as exc:
         raise click.UsageError(f"configuration: {exc}") from None
-    register(app, workers=workers, batch_size=batch_size)
+    register(app, workers=workers, batch_size=batch_size, lease_seconds=lease_seconds)
     if once:
         click.echo(json.dumps(run_tick(), sort_keys=True))
         return

@@ -17,6 +17,7 @@ from handlers.events import (
     SubscribeHandler,
     UnsubscribeHandler,
 )
+from handlers.feedback import UnhelpfulHandler
 from handlers.media import MediaHandler
 from handlers.policy import PolicyHandler, RegionAnswerHandler, RegionStatementHandler
 from handlers.privacy import DeleteConfirmHandler, DeleteDataHandler
@@ -36,7 +37,7 @@ def build_dispatcher() -> Dispatcher:
     for handler in (DeleteConfirmHandler(), RegionAnswerHandler(), ClarifyChoiceHandler(),
                     EligibilityAnswerHandler(), ProfileConsentHandler()):
         dispatcher.add_handler(handler, group=1)
-    for handler in (HumanHandler(), DeleteDataHandler(), GreetingHandler(), ThanksHandler(),
+    for handler in (UnhelpfulHandler(), HumanHandler(), DeleteDataHandler(), GreetingHandler(), ThanksHandler(),
                     ReminderSwitchHandler(), NextSessionHandler(), EligibilityHandler(), PolicyHandler(),
                     RegionStatementHandler()):
         dispatcher.add_handler(handler, group=2)
