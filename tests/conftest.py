@@ -32,6 +32,19 @@ def sandbox() -> Iterator[SandboxServer]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def _default_sandbox_server() -> Iterator[SandboxServer]:
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def default_sandbox(_default_sandbox_server: SandboxServer) -> SandboxServer:
+    """A sandbox with its default AppID/secret, emptied before each test."""
+    _default_sandbox_server.reset()
+    return _default_sandbox_server
+
+
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("nlu-cache")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -12,15 +11,10 @@ import requests
 from bot.sandbox import DEFAULT_APP_ID, DEFAULT_APP_SECRET, SandboxControl, SandboxServer, create_sandbox_app
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean(sandbox: SandboxServer) -> None:
-    sandbox.reset()
+@pytest.fixture
+def sandbox(default_sandbox: SandboxServer) -> SandboxServer:
+    """These tests speak about the sandbox's default AppID/secret, so they use that sandbox."""
+    return default_sandbox
 
 
 def _token(sandbox: SandboxServer) -> str:

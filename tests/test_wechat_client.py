@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
 from wechatpy.session.memorystorage import MemoryStorage
@@ -22,15 +21,10 @@ from bot.wechat_client import (
 )
 
 
-@pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxServer]:
-    with SandboxServer() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _clean(sandbox: SandboxServer) -> None:
-    sandbox.reset()
+@pytest.fixture
+def sandbox(default_sandbox: SandboxServer) -> SandboxServer:
+    """These tests speak about the sandbox's default AppID/secret, so they use that sandbox."""
+    return default_sandbox
 
 
 @pytest.fixture
