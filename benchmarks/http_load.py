@@ -50,7 +50,9 @@ def free_port() -> int:
 def bot_env(tmp: str) -> dict[str, str]:
     """Environment for a benchmark bot: test mode, its own instance folder, DATABASE_URL/REDIS_URL passed on."""
     return {**os.environ, "XINGBAN_MODE": "test", "WECHAT_TOKEN": TOKEN, "XINGBAN_INSTANCE_PATH": tmp,
-            "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp}/bench.db")}
+            "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp}/bench.db"),
+            # loopback only: a reply that misses the budget goes to a sandbox (or nowhere), never to WeChat
+            "WECHAT_API_BASE_URL": os.environ.get("WECHAT_API_BASE_URL", "http://127.0.0.1:9/cgi-bin/")}
 
 
 def start_gunicorn(target: str, workers: int, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
@@ -69,17 +71,20 @@ def start_gunicorn(target: str, workers: int, env: dict[str, str]) -> tuple[subp
     raise SystemExit(f"{target} did not start")
 
 
-def drive(url: str, seconds: float, clients: int, prefix: str = "bench") -> LoadResult:
-    """Post signed text messages from `clients` threads for `seconds` (bounded in time, loopback only)."""
+def drive(url: str, seconds: float, clients: int, prefix: str = "bench",
+          stop: threading.Event | None = None) -> LoadResult:
+    """Post signed text messages from `clients` threads for `seconds` (bounded in time, loopback only),
+    or until `stop` is set, whichever comes first."""
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
+    stop = stop or threading.Event()
 
     def worker(n: int) -> None:
         sim = WeChatSimulator(http_transport(url), TOKEN)
         i = 0
-        while time.perf_counter() < stop_at:
+        while time.perf_counter() < stop_at and not stop.is_set():
             xml = text_xml(f"{prefix}-{n}-{i % 50}", QUESTIONS[i % len(QUESTIONS)])
             t0 = time.perf_counter()
             try:

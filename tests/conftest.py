@@ -68,6 +68,7 @@ def build_app(tmp_path: Path, sandbox: SandboxServer, cache_dir: Path, **overrid
     }
     app = create_app(config, instance_path=str(tmp_path / "instance"))
     reset_database(app)
+    reset_redis(app)
     upgrade(app)
     seed_demo(app)
     return app
@@ -83,6 +84,17 @@ def reset_database(app: Flask) -> None:
 
     with get_engine(app).begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+
+
+def reset_redis(app: Flask) -> None:
+    """The sandbox issues new tokens each test; a token cached in Redis by an earlier test is stale."""
+    if app.config.get("REDIS_URL"):
+        import redis
+
+        try:
+            redis.Redis.from_url(app.config["REDIS_URL"]).flushdb()
+        except redis.RedisError:
+            pass  # tests that point at a dead Redis on purpose
 
 
 @pytest.fixture

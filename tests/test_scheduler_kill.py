@@ -126,10 +126,11 @@ def kill_mid_send(app: Flask, sandbox: SandboxServer, proc: subprocess.Popen) ->
         os.kill(proc.pid, signal.SIGCONT)
         return None
 
-    landed = wait_for(caught, 40, "the dispatcher mid-batch", proc)
+    wait_for(caught, 40, "the dispatcher mid-batch", proc)
     proc.wait(timeout=10)
     assert proc.returncode == -signal.SIGKILL
-    return landed
+    time.sleep(0.3)  # a request it had already handed to the sandbox still lands (WeChat would deliver it too)
+    return {r["client_msg_id"] for r in sandbox.sent(TEMPLATE)} & leased_pending(app)
 
 
 def test_dispatcher_killed_mid_send_loses_and_doubles_nothing(app: Flask, sandbox: SandboxServer,
@@ -152,4 +153,8 @@ def test_dispatcher_killed_mid_send_loses_and_doubles_nothing(app: Flask, sandbo
     assert max(per_id.values()) == 1 and len(records) == FAMILIES  # nothing doubled
     assert len({r["touser"] for r in records}) == FAMILIES
     # The rows that had landed before the kill were sent again and absorbed by client_msg_id; no other re-send.
-    assert sandbox.calls(TEMPLATE) == FAMILIES + len(landed)
+    # (Calls WeChat refused do not count: a token left in a shared Redis by an earlier test gets 40001, a refresh
+    # and one retry, which is the client doing its job.)
+    stats = sandbox.stats()
+    accepted = stats["calls"].get(TEMPLATE, 0) - stats["errors"].get(TEMPLATE, 0)
+    assert accepted == FAMILIES + len(landed), stats
