@@ -8,7 +8,6 @@ from flask import Blueprint, Flask, Response, current_app, request
 from wechatpy.crypto import WeChatCrypto
 
 from bot.inbox import ReplyJob, claim
-from bot.models import Message
 from bot.wechat_protocol import (
     ProtocolError,
     check_body,
@@ -57,11 +56,11 @@ def receive() -> Response:
         raise ProtocolError(400, "safe mode is not configured")
     xml = decrypt_body(crypto, body, args) if encrypted else body
     incoming, message = parse_incoming(xml)
-    claimed = claim(current_app._get_current_object(), incoming)  # type: ignore[attr-defined]
-    if isinstance(claimed, Message):
-        job = ReplyJob(current_app._get_current_object(), incoming, claimed.id or 0)  # type: ignore[attr-defined]
-        reply = job.wait(config["XINGBAN_REPLY_BUDGET"])
-    else:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    claimed = claim(app, incoming)
+    if isinstance(claimed, int):  # first delivery: answer it (within the budget, or later)
+        reply = ReplyJob(app, incoming, claimed).wait(config["XINGBAN_REPLY_BUDGET"])
+    else:  # a retry: the earlier reply, or `success`
         reply = claimed
     if reply is None or reply.is_empty:
         return Response("success", mimetype="text/plain")
