@@ -134,8 +134,10 @@ def _take(db: Session, user: User, now: datetime, budget_bytes: int | None,
 
 
 def has_pending_answers(db: Session, user: User) -> bool:
-    return db.exec(select(TicketAnswer.id).where(TicketAnswer.user_id == user.id,
-                                                  TicketAnswer.status == "pending")).first() is not None
+    """Asked on every message, so plain SQL Core on the session's connection (no ORM round trip)."""
+    answers = TicketAnswer.__table__
+    query = select(answers.c.id).where(answers.c.user_id == user.id, answers.c.status == "pending").limit(1)
+    return db.connection().execute(query).first() is not None
 
 
 def send_pending_answers(app: Any, openid: str) -> int:
