@@ -137,7 +137,8 @@ def process(app: Flask, incoming: Incoming, message_id: int) -> Reply:
         reply = services.dispatcher.dispatch(Context(incoming, user, db, services))
         too_long_to_ride_along = deliver_waiting_answers(db, user, incoming, reply)
         stored = reply.text or (reply.articles[0]["title"] if reply.articles else "")
-        db.exec(update(Message).where(Message.id == message_id).values(  # type: ignore[arg-type]
+        messages = Message.__table__
+        db.connection().execute(update(messages).where(messages.c.id == message_id).values(
             intent=reply.intent, confidence=reply.confidence, outcome=reply.outcome, reply_text=stored))
     log.info("message %s user=%s intent=%s outcome=%s", message_id, pseudonym(incoming.openid),
              reply.intent, reply.outcome)
