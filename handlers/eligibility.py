@@ -12,11 +12,14 @@ from typing import Any
 from bot.dispatch import Context, Reply
 from bot.timeutil import utcnow
 from handlers.base import DialogueHandler, IntentHandler, clear_dialogue, set_dialogue
+from handlers.feedback import is_unhelpful
 from handlers.texts import say
 from knowledge.eligibility_dialogue import format_result, parse_answer, parse_correction, question_text
 
 PROFILE_SLOTS = ("region", "age", "diagnosis", "residency", "hardship", "disability_certificate",
                  "sunshine_card")
+PASSIVE_REPLY_BYTES = 2048
+SHORT_REPLY_CHARS = 6  # "嗯" / "不知道" get the question again; longer text is something else
 STOP_WORDS = ("算了", "不问了", "退出", "停止", "结束", "不用了", "取消", "不想回答")
 SAVE_WORDS = ("1", "保存", "好", "好的", "可以", "同意", "要")
 DECLINE_WORDS = ("2", "不用", "不保存", "不要", "不同意", "不")
@@ -39,8 +42,9 @@ def next_step(ctx: Context, profile: dict[str, Any], intent: str | None) -> Repl
     if result.status == "need_info" and result.missing:
         field = result.missing[0]
         set_dialogue(ctx, **{"await": "eligibility", "profile": profile, "asking": field, "intent": intent})
-        return Reply(text=question_text(field) + "\n" + say("eligibility_stop_hint"), outcome="clarified",
-                     intent=intent)
+        # What is already certain (e.g. the yearly cap) is said now, with its clause, before the question.
+        asked = format_result(result) if result.reasons else question_text(field)
+        return Reply(text=asked + "\n" + say("eligibility_stop_hint"), outcome="clarified", intent=intent)
     text = format_result(result)
     if ctx.user.consent_at is not None:
         ctx.user.profile = profile
@@ -50,13 +54,36 @@ def next_step(ctx: Context, profile: dict[str, Any], intent: str | None) -> Repl
     return Reply(text=f"{text}\n\n{say('consent_question')}", intent=intent)
 
 
+def is_new_question(profile: dict[str, Any], result: Any) -> bool:
+    """A confident question of another kind, or an eligibility question about another region."""
+    if result.decision != "answer":
+        return False
+    if result.intent not in EligibilityHandler.intents:
+        return result.intent not in ("greeting", "thanks")
+    region = result.slots.get("region")
+    return bool(region) and region != profile.get("region")
+
+
 class EligibilityHandler(IntentHandler):
     intents = ("eligibility", "aid_amount")
 
     def handle(self, ctx: Context, found: Any) -> Reply:
-        reply = next_step(ctx, starting_profile(ctx, found.slots), found.intent)
+        profile = starting_profile(ctx, found.slots)
+        reply = next_step(ctx, profile, found.intent)
         reply.confidence = found.confidence
+        if found.intent == "aid_amount" and profile.get("region"):
+            reply.text = with_general_answer(ctx, profile["region"], reply.text)
         return reply
+
+
+def with_general_answer(ctx: Context, region: str, personal: str) -> str:
+    """“How much?” first gets the cited general answer (which may be “the document sets no amount”),
+    then the personal check, as long as both fit in one WeChat text."""
+    general = ctx.services.kb.answer(ctx.text, region, "aid_amount")
+    if general.kind != "answer":
+        return personal
+    combined = f"{general.text}\n\n{say('eligibility_personal')}\n{personal}"
+    return combined if len(combined.encode("utf-8")) <= PASSIVE_REPLY_BYTES else personal
 
 
 class EligibilityAnswerHandler(DialogueHandler):
@@ -69,19 +96,22 @@ class EligibilityAnswerHandler(DialogueHandler):
         if any(word in text for word in STOP_WORDS) and len(text) <= 8:
             clear_dialogue(ctx)
             return Reply(text=say("eligibility_stopped"), intent=state.get("intent"))
-        asking = state["asking"]
+        asking, result = state["asking"], ctx.classification
+        if is_new_question(state["profile"], result):
+            if result.intent in EligibilityHandler.intents:  # a fresh eligibility question: start over
+                return EligibilityHandler().handle(ctx, result)
+            return None  # something else: drop the dialogue and answer it
         # "不对，是7岁" corrects another answer; it must not also be read as "no" to the open question.
         updates = parse_correction(text)
         if not updates:
             answer = parse_answer(asking, text)
             updates = {asking: answer} if answer is not None else {}
-        if not updates:
-            result = ctx.classification
-            if result.decision == "answer" and result.intent not in EligibilityHandler.intents:
-                return None  # a new question: drop the dialogue and answer it
-            return Reply(text=say("eligibility_not_understood") + question_text(asking), outcome="clarified",
-                         intent=state.get("intent"))
-        return next_step(ctx, {**state["profile"], **updates}, state.get("intent"))
+        if updates:
+            return next_step(ctx, {**state["profile"], **updates}, state.get("intent"))
+        if len(text) > SHORT_REPLY_CHARS or result.decision == "answer" or is_unhelpful(text):
+            return None  # not an answer to our question: the normal flow decides (maybe a volunteer)
+        return Reply(text=say("eligibility_not_understood") + question_text(asking), outcome="clarified",
+                     intent=state.get("intent"))
 
 
 class ProfileConsentHandler(DialogueHandler):

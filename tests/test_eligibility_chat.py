@@ -73,3 +73,29 @@ def test_declining_consent_stores_nothing(app: Flask, sim: WeChatSimulator) -> N
     assert "诸政办发〔2023〕38号" in text
     assert "不保存" in sim.send_text("o-e6", "不用").text
     assert profile_of(app, "o-e6") == ({}, None)
+
+
+def test_how_much_gets_the_cited_general_answer_before_the_questions(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-e7", "上海的康复救助标准是多少钱").text
+    assert "没有写救助金额" in reply and "沪府发〔2025〕1号" in reply
+    assert "我再问几个问题" in reply
+
+
+def test_eligibility_question_about_another_region_starts_over(sim: WeChatSimulator) -> None:
+    sim.send_text("o-e8", "上海的孩子能申请康复救助吗")
+    sim.send_text("o-e8", "4岁")
+    text = sim.send_text("o-e8", "那诸暨的孩子一个月补助多少钱").text
+    for _ in range(6):
+        if "要不要把这些回答保存下来" in text:
+            break
+        text = sim.send_text("o-e8", "1").text
+    assert "诸政办发〔2023〕38号" in text and "沪府发〔2025〕1号" not in text
+
+
+def test_unrelated_question_mid_dialogue_is_not_taken_as_an_answer(app: Flask, sim: WeChatSimulator) -> None:
+    sim.send_text("o-e9", "孩子符合救助条件吗")
+    reply = sim.send_text("o-e9", "孩子发烧39度了吃什么退烧药").text
+    assert "志愿者" in reply and "没听明白" not in reply
+    sim.send_text("o-e10", "孩子符合救助条件吗")  # opens the dialogue
+    unhelpful = sim.send_text("o-e10", "没用").text
+    assert "没有帮到" in unhelpful and "志愿者" in unhelpful
