@@ -30,7 +30,7 @@ def escalate(ctx: Context, reason: str, intent: str | None, confidence: float | 
     """Open (or join) a ticket and tell the parent honestly who answers and roughly when."""
     ticket = open_ticket(ctx, reason, intent)
     clear_dialogue(ctx)
-    key = "escalated_human" if reason == "human" else "escalated_fallback"
+    key = "escalated_ticket" if lead else "escalated_human" if reason == "human" else "escalated_fallback"
     text = say(key, ticket=ticket.id, eta=say("escalation_eta"))
     return Reply(text=f"{lead}\n\n{text}" if lead else text, outcome="escalated",
                  intent=intent, confidence=confidence)

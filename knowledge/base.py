@@ -82,9 +82,10 @@ class KnowledgeBase:
         s = self.settings
         region = region or self.detect_region(text)
         hits = self.search(text, region, intent, limit=10)
-        if intent is not None and s.intent_fallback and not self._covered(hits):
+        known = region is not None  # without a region, near-ties across regions mean "ask the region"
+        if intent is not None and s.intent_fallback and not self._covered(hits, known):
             hits = self.search(text, region, None, limit=10)
-        if not self._covered(hits):
+        if not self._covered(hits, known):
             return Answer("not_covered", s.messages["not_covered"], score=hits[0].score if hits else 0.0)
         top = hits[0]
         if region is None and ALL not in top.entry.regions:
@@ -94,13 +95,24 @@ class KnowledgeBase:
                 names = "、".join(self.sources[r].name for r in regions)
                 return Answer("ask_region", s.messages["ask_region"].format(names=names),
                               [h.entry.id for h in close], regions, top.score)
+        if not known and not self._clear_winner(hits):
+            return Answer("not_covered", s.messages["not_covered"], score=top.score)
         return Answer("answer", self.render(top.entry, region, today), [top.entry.id],
                       list(top.entry.regions), top.score)
 
-    def _covered(self, hits: list[Hit]) -> bool:
-        """Best hit is strong enough and shares enough of the question's words to be about the same thing."""
-        return bool(hits) and hits[0].score >= self.settings.min_score and (
-            hits[0].coverage >= self.settings.min_coverage)
+    def _covered(self, hits: list[Hit], margin: bool = True) -> bool:
+        """Best hit is strong enough, shares enough of the question's words, and (with `margin`) clearly
+        beats the best other entry for the same place."""
+        if not hits or hits[0].score < self.settings.min_score or hits[0].coverage < self.settings.min_coverage:
+            return False
+        return not margin or self._clear_winner(hits)
+
+    def _clear_winner(self, hits: list[Hit]) -> bool:
+        # Two different entries for the same place scoring alike: we cannot tell which was asked, so do not
+        # guess. (Alike entries of *different* regions are answer() asking for the region instead.)
+        top = hits[0].entry
+        runner_up = next((h.score for h in hits[1:] if h.entry.id != top.id and _same_place(h.entry, top)), 0.0)
+        return hits[0].score >= self.settings.min_margin * runner_up
 
     def render(self, entry: Entry, region: str | None, today: dt.date | None = None) -> str:
         """Answer text + citation line (+ disclaimer for money/eligibility, + expiry note)."""
@@ -133,3 +145,9 @@ def load_knowledge_base(root: Path | None = None, tokenize: Tokenize | None = No
     else:
         tokenize = TokenMapper(root / "data").wrap(tokenize)
     return KnowledgeBase(entries, sources, settings, tokenize)
+
+
+def _same_place(a: Entry, b: Entry) -> bool:
+    """Two region-specific entries for a shared region compete; an `all` entry is general background that
+    stays true next to any region's own answer, so it does not block one."""
+    return ALL not in a.regions and ALL not in b.regions and bool(set(a.regions) & set(b.regions))

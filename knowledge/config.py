@@ -20,6 +20,7 @@ class Settings:
     answer_weight: float
     min_score: float
     min_coverage: float
+    min_margin: float
     ask_region_ratio: float
     intent_fallback: bool
     answer_max_bytes: int
@@ -65,6 +66,7 @@ def load_settings(data_dir: Path) -> Settings:
         answer_weight=_number(data, path, "retrieval", "answer_weight"),
         min_score=_number(data, path, "retrieval", "min_score"),
         min_coverage=_number(data, path, "retrieval", "min_coverage"),
+        min_margin=_number(data, path, "retrieval", "min_margin"),
         ask_region_ratio=_number(data, path, "retrieval", "ask_region_ratio"),
         intent_fallback=bool(_get(data, path, "retrieval", "intent_fallback")),
         answer_max_bytes=int(_number(data, path, "limits", "answer_max_bytes")),
