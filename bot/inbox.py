@@ -18,7 +18,6 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select, update
 
 from bot.db import get_engine, session_scope
@@ -36,15 +35,11 @@ RETRY_WINDOW_SECONDS = 3600  # WeChat retries within seconds; an hour of memory 
 
 
 def get_or_create_user(db: Session, openid: str) -> User:
-    """Find the family by openid, creating it on first contact (safe against a concurrent insert)."""
+    """Find the family by openid. `claim` created it already; if it was erased meanwhile, `touch_user`
+    (the one race-safe creation path) makes it again."""
     user = db.exec(select(User).where(User.openid == openid)).first()
-    if user is not None:
-        return user
-    try:
-        with db.begin_nested():
-            user = User(openid=openid)
-            db.add(user)
-    except IntegrityError:
+    if user is None:
+        touch_user(db.connection(), openid, utcnow())
         user = db.exec(select(User).where(User.openid == openid)).one()
     return user
 
@@ -61,6 +56,7 @@ def claim(app: Flask, incoming: Incoming) -> int | Reply | None:
             earlier = conn.execute(select(messages).where(messages.c.dedup_key == incoming.dedup_key)).first()
             if earlier is not None:
                 return earlier_reply(earlier)
+            # Redis saw it but the database has no row (the first attempt failed): store it now.
         message_id = insert_ignoring(conn, messages, "dedup_key", {
             "dedup_key": incoming.dedup_key, "user_id": touch_user(conn, incoming.openid, now),
             "kind": incoming.kind, "text": incoming.text[:MAX_STORED_TEXT], "outcome": "processing",
