@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
+from http_load import free_port  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from bot.sandbox import SandboxControl  # noqa: E402
@@ -113,12 +113,6 @@ def start_sandbox() -> tuple[subprocess.Popen, SandboxControl]:
             time.sleep(0.1)
     proc.kill()
     raise SystemExit("sandbox did not start")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def spawn(args: argparse.Namespace, sandbox_url: str, instance: str) -> subprocess.Popen:

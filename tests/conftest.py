@@ -7,6 +7,7 @@ Set XINGBAN_TEST_DATABASE_URL (e.g. postgresql+psycopg://...) to run the same te
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,13 @@ def default_sandbox(_default_sandbox_server: SandboxServer) -> SandboxServer:
 @pytest.fixture(scope="session")
 def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("nlu-cache")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on right now (for servers the tests start)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def database_url(tmp_path: Path) -> str:

@@ -83,14 +83,12 @@ def test_menu_and_centre_qrcode_go_through_the_wechat_api(tmp_path: Path, sandbo
 
 def test_demo_serves_the_bot_with_its_sandbox(tmp_path: Path) -> None:
     """`make run` runs `xingban demo`: it must answer a signed message over real HTTP."""
-    import socket
     import time
 
     from bot.simulator import WeChatSimulator, http_transport
+    from tests.conftest import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "XINGBAN_INSTANCE_PATH": str(tmp_path / "instance")}
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "demo", "--port", str(port)], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

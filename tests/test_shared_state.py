@@ -20,13 +20,7 @@ from bot.sandbox import SandboxServer
 from bot.shared_state import DatabaseState, RedisState
 from bot.simulator import WeChatSimulator, flask_transport, text_xml
 from bot.wechat_client import WeChatApiClient
-from tests.conftest import TEST_APP_ID, TEST_SECRET, TEST_TOKEN, build_app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import TEST_APP_ID, TEST_SECRET, TEST_TOKEN, build_app, free_port
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,6 @@ survives a database restart without being restarted itself."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -17,15 +16,9 @@ import requests
 from sqlalchemy import create_engine, text
 
 from bot.simulator import WeChatSimulator, http_transport, text_xml
-from tests.conftest import TEST_TOKEN
+from tests.conftest import TEST_TOKEN, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
