@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlmodel import select
+
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.models import Ticket
 from handlers.base import IntentHandler, clear_dialogue
@@ -12,8 +14,6 @@ from handlers.texts import say
 
 def open_ticket(ctx: Context, reason: str, intent_guess: str | None = None) -> Ticket:
     """One open ticket per family at a time: a second request joins the first."""
-    from sqlmodel import select
-
     existing = ctx.db.exec(
         select(Ticket).where(Ticket.user_id == ctx.user.id, Ticket.status.in_(("open", "claimed")))  # type: ignore[attr-defined]
     ).first()
