@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import Session, select
 
 from bot.accounts import TicketAnswer
@@ -133,11 +133,14 @@ def _take(db: Session, user: User, now: datetime, budget_bytes: int | None,
     return taken_rows
 
 
+_answers = TicketAnswer.__table__
+_PENDING_ANSWER = (select(_answers.c.id)
+                   .where(_answers.c.user_id == bindparam("user_id"), _answers.c.status == "pending").limit(1))
+
+
 def has_pending_answers(db: Session, user: User) -> bool:
     """Asked on every message, so plain SQL Core on the session's connection (no ORM round trip)."""
-    answers = TicketAnswer.__table__
-    query = select(answers.c.id).where(answers.c.user_id == user.id, answers.c.status == "pending").limit(1)
-    return db.connection().execute(query).first() is not None
+    return db.connection().execute(_PENDING_ANSWER, {"user_id": user.id}).first() is not None
 
 
 def send_pending_answers(app: Any, openid: str) -> int:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select, update
 
@@ -34,56 +35,80 @@ PASSIVE_REPLY_BYTES = 2048  # WeChat's text limit for a passive reply
 RETRY_WINDOW_SECONDS = 3600  # WeChat retries within seconds; an hour of memory is plenty
 
 
-def get_or_create_user(db: Session, openid: str) -> User:
-    """Find the family by openid. `claim` created it already; if it was erased meanwhile, `touch_user`
-    (the one race-safe creation path) makes it again."""
-    user = db.exec(select(User).where(User.openid == openid)).first()
+# The statements every push runs, built once: building SQLAlchemy expressions costs more CPU than
+# running them on SQLite, and a prebuilt statement also keeps its compiled form cached.
+_users, _messages = User.__table__, Message.__table__
+_TOUCH_USER = (update(_users).where(_users.c.openid == bindparam("b_openid"))
+               .values(last_message_at=bindparam("now")).returning(_users.c.id))
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+_USER_ID = select(_users.c.id).where(_users.c.openid == bindparam("openid"))
+_MESSAGE_BY_KEY = select(_messages).where(_messages.c.dedup_key == bindparam("dedup_key"))
+_RECORD_REPLY = update(_messages).where(_messages.c.id == bindparam("message_id")).values(
+    intent=bindparam("r_intent"), confidence=bindparam("r_confidence"), outcome=bindparam("r_outcome"),
+    reply_text=bindparam("r_text"))
+_INSERT_IGNORING: dict[tuple[str, str], Any] = {}
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A first delivery, stored: the message row and the family it came from."""
+
+    message_id: int
+    user_id: int
+
+
+def load_user(db: Session, openid: str, user_id: int) -> User:
+    """The family `claim` touched; if it was erased meanwhile, `touch_user` (the one race-safe creation
+    path) makes it again."""
+    user = db.exec(_USER_BY_ID, params={"user_id": user_id}).first()
     if user is None:
-        touch_user(db.connection(), openid, utcnow())
-        user = db.exec(select(User).where(User.openid == openid)).one()
+        user_id = touch_user(db.connection(), openid, utcnow())
+        user = db.exec(_USER_BY_ID, params={"user_id": user_id}).one()
     return user
 
 
-def claim(app: Flask, incoming: Incoming) -> int | Reply | None:
-    """Store the push once. Returns the new message id, or for a retry the earlier reply / None.
+def claim(app: Flask, incoming: Incoming) -> Claim | Reply | None:
+    """Store the push once. Returns the new claim, or for a retry the earlier reply / None.
 
     SQL Core rather than the ORM: this runs on every push, before the 5-second clock has much left.
     """
     seen_before = not get_services(app).shared.first_time(incoming.dedup_key, RETRY_WINDOW_SECONDS)
-    messages, now = Message.__table__, utcnow()
+    now, key = utcnow(), {"dedup_key": incoming.dedup_key}
     with get_engine(app).begin() as conn:
         if seen_before:
-            earlier = conn.execute(select(messages).where(messages.c.dedup_key == incoming.dedup_key)).first()
+            earlier = conn.execute(_MESSAGE_BY_KEY, key).first()
             if earlier is not None:
                 return earlier_reply(earlier)
             # Redis saw it but the database has no row (the first attempt failed): store it now.
-        message_id = insert_ignoring(conn, messages, "dedup_key", {
-            "dedup_key": incoming.dedup_key, "user_id": touch_user(conn, incoming.openid, now),
-            "kind": incoming.kind, "text": incoming.text[:MAX_STORED_TEXT], "outcome": "processing",
-            "delivery": "passive", "created_at": now})
+        user_id = touch_user(conn, incoming.openid, now)
+        message_id = insert_ignoring(conn, _messages, "dedup_key", {
+            **key, "user_id": user_id, "kind": incoming.kind, "text": incoming.text[:MAX_STORED_TEXT],
+            "outcome": "processing", "delivery": "passive", "created_at": now})
         if message_id is not None:
-            return message_id
-        earlier = conn.execute(select(messages).where(messages.c.dedup_key == incoming.dedup_key)).one()
+            return Claim(message_id, user_id)
+        earlier = conn.execute(_MESSAGE_BY_KEY, key).one()
     return earlier_reply(earlier)
 
 
 def touch_user(conn: Connection, openid: str, now: datetime) -> int:
     """The family's id, created on first contact; records when they last wrote (the 48 h window)."""
-    users = User.__table__
-    user_id = conn.execute(update(users).where(users.c.openid == openid).values(last_message_at=now)
-                           .returning(users.c.id)).scalar()
+    user_id = conn.execute(_TOUCH_USER, {"b_openid": openid, "now": now}).scalar()
     if user_id is None:
-        insert_ignoring(conn, users, "openid", {"openid": openid, "profile": {}, "dialogue": {}, "followed": True,
-                                                "reminders_on": False, "last_message_at": now, "created_at": now})
-        user_id = conn.execute(select(users.c.id).where(users.c.openid == openid)).scalar_one()
+        insert_ignoring(conn, _users, "openid", {"openid": openid, "profile": {}, "dialogue": {}, "followed": True,
+                                                 "reminders_on": False, "last_message_at": now, "created_at": now})
+        user_id = conn.execute(_USER_ID, {"openid": openid}).scalar_one()
     return int(user_id)
 
 
 def insert_ignoring(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None when the key exists."""
-    module = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = module.insert(table).values(**values).on_conflict_do_nothing(index_elements=[key])
-    return conn.execute(stmt.returning(table.c.id)).scalar()
+    dialect = conn.dialect.name
+    stmt = _INSERT_IGNORING.get((dialect, table.name))
+    if stmt is None:
+        module = postgresql if dialect == "postgresql" else sqlite
+        stmt = module.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c.id)
+        _INSERT_IGNORING[(dialect, table.name)] = stmt
+    return conn.execute(stmt, values).scalar()
 
 
 def earlier_reply(earlier: Any) -> Reply | None:
@@ -96,20 +121,20 @@ def earlier_reply(earlier: Any) -> Reply | None:
 class ReplyJob:
     """Hands the reply to whoever is still waiting: the webhook, or the later CS delivery."""
 
-    def __init__(self, app: Flask, incoming: Incoming, message_id: int) -> None:
+    def __init__(self, app: Flask, incoming: Incoming, claimed: Claim) -> None:
         self.app = app
         self.incoming = incoming
-        self.message_id = message_id
+        self.claimed = claimed
         self._lock = threading.Lock()
         self._deferred = False
 
     def run(self) -> Reply:
         with self.app.app_context():
-            reply = process(self.app, self.incoming, self.message_id)
+            reply = process(self.app, self.incoming, self.claimed)
             with self._lock:
                 deferred = self._deferred
             if deferred:
-                deliver_later(self.app, self.incoming.openid, reply, self.message_id)
+                deliver_later(self.app, self.incoming.openid, reply, self.claimed.message_id)
             return reply
 
     def wait(self, budget: float) -> Reply | None:
@@ -125,18 +150,18 @@ class ReplyJob:
             return future.result()
 
 
-def process(app: Flask, incoming: Incoming, message_id: int) -> Reply:
+def process(app: Flask, incoming: Incoming, claimed: Claim) -> Reply:
     """Dispatch the message and store what was answered."""
     services = get_services(app)
     with session_scope(app) as db:
-        user = get_or_create_user(db, incoming.openid)
+        user = load_user(db, incoming.openid, claimed.user_id)
         reply = services.dispatcher.dispatch(Context(incoming, user, db, services))
         too_long_to_ride_along = deliver_waiting_answers(db, user, incoming, reply)
         stored = reply.text or (reply.articles[0]["title"] if reply.articles else "")
-        messages = Message.__table__
-        db.connection().execute(update(messages).where(messages.c.id == message_id).values(
-            intent=reply.intent, confidence=reply.confidence, outcome=reply.outcome, reply_text=stored))
-    log.info("message %s user=%s intent=%s outcome=%s", message_id, pseudonym(incoming.openid),
+        db.connection().execute(_RECORD_REPLY, {
+            "message_id": claimed.message_id, "r_intent": reply.intent, "r_confidence": reply.confidence,
+            "r_outcome": reply.outcome, "r_text": stored})
+    log.info("message %s user=%s intent=%s outcome=%s", claimed.message_id, pseudonym(incoming.openid),
              reply.intent, reply.outcome)
     if too_long_to_ride_along:
         services.executor.submit(send_pending_answers, app, incoming.openid)

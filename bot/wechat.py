@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, Flask, Response, current_app, request
 from wechatpy.crypto import WeChatCrypto
 
-from bot.inbox import ReplyJob, claim
+from bot.inbox import Claim, ReplyJob, claim
 from bot.wechat_protocol import (
     ProtocolError,
     check_body,
@@ -58,7 +58,7 @@ def receive() -> Response:
     incoming, message = parse_incoming(xml)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     claimed = claim(app, incoming)
-    if isinstance(claimed, int):  # first delivery: answer it (within the budget, or later)
+    if isinstance(claimed, Claim):  # first delivery: answer it (within the budget, or later)
         reply = ReplyJob(app, incoming, claimed).wait(config["XINGBAN_REPLY_BUDGET"])
     else:  # a retry: the earlier reply, or `success`
         reply = claimed
