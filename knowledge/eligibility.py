@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from statistics import mean
 from typing import Any
@@ -63,11 +64,21 @@ class _Candidate:
 
 
 class RuleBook:
-    def __init__(self, policies: dict[str, Policy]):
+    def __init__(self, policies: dict[str, Policy], cache_size: int = 4096):
         self.policies = policies
+        # Every message of an eligibility dialogue evaluates the profile (and ranks the missing facts by
+        # trying each answer), and families share the same few profiles: remember recent results.
+        self._evaluate_cached = lru_cache(maxsize=cache_size)(self._evaluate)
 
     def evaluate(self, profile: dict | Profile) -> EligibilityResult:
         p = Profile.from_dict(profile)
+        if p.as_of is None:  # "today" is part of the question: the cache must not outlive the day
+            p = dataclasses.replace(p, as_of=p.today())
+        result = self._evaluate_cached(p)
+        return dataclasses.replace(result, amounts=dict(result.amounts), missing=list(result.missing),
+                                   reasons=list(result.reasons))
+
+    def _evaluate(self, p: Profile) -> EligibilityResult:
         if p.region is None:
             return EligibilityResult("need_info", missing=["region"], next_question=question_text("region"))
         policy = self.policies.get(p.region)

@@ -212,3 +212,18 @@ def test_bad_yaml_reports_path_and_line(tmp_path, name):
 def test_empty_rules_dir_is_an_error(tmp_path):
     with pytest.raises(RuleBookError, match="no rules YAML"):
         load_rulebook(tmp_path)
+
+
+def test_remembered_results_are_not_shared_and_depend_on_the_day():
+    """Results are cached per profile: a caller changing one must not change the next family's answer,
+    and the query date is part of the profile (Shanghai's rules end on 2030-04-30)."""
+    book = load_rulebook()
+    first = book.evaluate({"region": "zhuji"})
+    expected_missing = list(first.missing)
+    first.missing.clear()
+    first.amounts["monthly_cap_yuan"] = 1
+    again = book.evaluate({"region": "zhuji"})
+    assert again.missing == expected_missing and "monthly_cap_yuan" not in again.amounts
+    inside = book.evaluate({"region": "shanghai", "as_of": "2026-01-01"})
+    outside = book.evaluate({"region": "shanghai", "as_of": "2031-01-01"})
+    assert inside.status == "need_info" and outside.status == "not_covered"
