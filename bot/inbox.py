@@ -17,10 +17,11 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection, Table, bindparam
+from sqlalchemy import Connection, Table, bindparam, exists
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select, update
 
+from bot.accounts import TicketAnswer
 from bot.db import get_engine, session_scope
 from bot.dispatch import Context, Incoming, Reply
 from bot.escalation import has_pending_answers, send_pending_answers, take_pending_answers
@@ -38,8 +39,12 @@ RETRY_WINDOW_SECONDS = 3600  # WeChat retries within seconds; an hour of memory 
 # The statements every push runs, built once: building SQLAlchemy expressions costs more CPU than
 # running them on SQLite, and a prebuilt statement also keeps its compiled form cached.
 _users, _messages = User.__table__, Message.__table__
+_answers = TicketAnswer.__table__
+# The family's id, and whether volunteer answers wait for them (so most messages skip that query later).
 _TOUCH_USER = (update(_users).where(_users.c.openid == bindparam("b_openid"))
-               .values(last_message_at=bindparam("now")).returning(_users.c.id))
+               .values(last_message_at=bindparam("now"))
+               .returning(_users.c.id, exists().where(_answers.c.user_id == _users.c.id,
+                                                      _answers.c.status == "pending").label("answers_waiting")))
 _USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 _USER_ID = select(_users.c.id).where(_users.c.openid == bindparam("openid"))
 _MESSAGE_BY_KEY = select(_messages).where(_messages.c.dedup_key == bindparam("dedup_key"))
@@ -55,6 +60,7 @@ class Claim:
 
     message_id: int
     user_id: int
+    answers_waiting: bool = False  # volunteer answers were waiting when the message came in
 
 
 def load_user(db: Session, openid: str, user_id: int) -> User:
@@ -62,7 +68,7 @@ def load_user(db: Session, openid: str, user_id: int) -> User:
     path) makes it again."""
     user = db.exec(_USER_BY_ID, params={"user_id": user_id}).first()
     if user is None:
-        user_id = touch_user(db.connection(), openid, utcnow())
+        user_id, _ = touch_user(db.connection(), openid, utcnow())
         user = db.exec(_USER_BY_ID, params={"user_id": user_id}).one()
     return user
 
@@ -80,24 +86,25 @@ def claim(app: Flask, incoming: Incoming) -> Claim | Reply | None:
             if earlier is not None:
                 return earlier_reply(earlier)
             # Redis saw it but the database has no row (the first attempt failed): store it now.
-        user_id = touch_user(conn, incoming.openid, now)
+        user_id, answers_waiting = touch_user(conn, incoming.openid, now)
         message_id = insert_ignoring(conn, _messages, "dedup_key", {
             **key, "user_id": user_id, "kind": incoming.kind, "text": incoming.text[:MAX_STORED_TEXT],
             "outcome": "processing", "delivery": "passive", "created_at": now})
         if message_id is not None:
-            return Claim(message_id, user_id)
+            return Claim(message_id, user_id, answers_waiting)
         earlier = conn.execute(_MESSAGE_BY_KEY, key).one()
     return earlier_reply(earlier)
 
 
-def touch_user(conn: Connection, openid: str, now: datetime) -> int:
-    """The family's id, created on first contact; records when they last wrote (the 48 h window)."""
-    user_id = conn.execute(_TOUCH_USER, {"b_openid": openid, "now": now}).scalar()
-    if user_id is None:
-        insert_ignoring(conn, _users, "openid", {"openid": openid, "profile": {}, "dialogue": {}, "followed": True,
-                                                 "reminders_on": False, "last_message_at": now, "created_at": now})
-        user_id = conn.execute(_USER_ID, {"openid": openid}).scalar_one()
-    return int(user_id)
+def touch_user(conn: Connection, openid: str, now: datetime) -> tuple[int, bool]:
+    """The family's id, created on first contact, and whether volunteer answers wait for them; records
+    when they last wrote (the 48 h window)."""
+    row = conn.execute(_TOUCH_USER, {"b_openid": openid, "now": now}).first()
+    if row is not None:
+        return int(row.id), bool(row.answers_waiting)
+    insert_ignoring(conn, _users, "openid", {"openid": openid, "profile": {}, "dialogue": {}, "followed": True,
+                                             "reminders_on": False, "last_message_at": now, "created_at": now})
+    return int(conn.execute(_USER_ID, {"openid": openid}).scalar_one()), False
 
 
 def insert_ignoring(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> int | None:
@@ -156,13 +163,14 @@ def process(app: Flask, incoming: Incoming, claimed: Claim) -> Reply:
     with session_scope(app) as db:
         user = load_user(db, incoming.openid, claimed.user_id)
         reply = services.dispatcher.dispatch(Context(incoming, user, db, services))
-        too_long_to_ride_along = deliver_waiting_answers(db, user, incoming, reply)
+        too_long_to_ride_along = claimed.answers_waiting and deliver_waiting_answers(db, user, incoming, reply)
         stored = reply.text or (reply.articles[0]["title"] if reply.articles else "")
         db.connection().execute(_RECORD_REPLY, {
             "message_id": claimed.message_id, "r_intent": reply.intent, "r_confidence": reply.confidence,
             "r_outcome": reply.outcome, "r_text": stored})
-    log.info("message %s user=%s intent=%s outcome=%s", claimed.message_id, pseudonym(incoming.openid),
-             reply.intent, reply.outcome)
+    if log.isEnabledFor(logging.INFO):  # the pseudonym is a keyed hash: only compute it when it is logged
+        log.info("message %s user=%s intent=%s outcome=%s", claimed.message_id, pseudonym(incoming.openid),
+                 reply.intent, reply.outcome)
     if too_long_to_ride_along:
         services.executor.submit(send_pending_answers, app, incoming.openid)
     return reply
@@ -175,7 +183,7 @@ def deliver_waiting_answers(db: Session, user: User, incoming: Incoming, reply: 
     as customer-service messages once this transaction is committed."""
     if (incoming.kind == "event" and incoming.event == "unsubscribe") or reply.articles or user.id is None:
         return False
-    if not has_pending_answers(db, user):  # the common case: one cheap query, nothing to take
+    if not has_pending_answers(db, user):  # the claim saw some, but a message alongside may have taken them
         return False
     budget = PASSIVE_REPLY_BYTES - len(reply.text.encode("utf-8"))
     pending = take_pending_answers(db, user, budget_bytes=budget)

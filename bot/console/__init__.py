@@ -8,9 +8,20 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from flask import Flask
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 __all__ = ["init_app"]
+
+
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """Only the console has logins. Every other path (the webhook above all, on every push) gets a null
+    session: no cookie to verify, none to set."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not request.path.startswith("/console"):
+            return None  # Flask then uses a null session that refuses writes
+        return super().open_session(app, request)
 
 
 def init_app(app: Flask) -> None:
@@ -31,5 +42,6 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in the console's before_request only; /wechat stays exempt
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the (12 h) session
     )
+    app.session_interface = ConsoleSessionInterface()
     csrf.init_app(app)
     app.register_blueprint(bp)
