@@ -115,6 +115,29 @@ def measure(target: str, workers: int, env: dict[str, str], seconds: float, clie
         proc.wait(timeout=30)
 
 
+HELLO_TARGET, BOT_TARGET = "benchmarks.hello_app:app", "wsgi:app"
+
+
+def compare(workers: int, env: dict[str, str], seconds: float, clients: int,
+            rounds: int) -> list[tuple[LoadResult, LoadResult]]:
+    """(hello, webhook) per round, both servers up at once and measured alternately, so that a noisy
+    neighbour on a shared machine slows both sides of a round rather than one side of the ratio."""
+    hello_proc, hello_url = start_gunicorn(HELLO_TARGET, workers, env)
+    try:
+        bot_proc, bot_url = start_gunicorn(BOT_TARGET, workers, env)
+        try:
+            drive(hello_url, 1.0, clients, prefix="warmup")
+            drive(bot_url, 1.0, clients, prefix="warmup")
+            return [(drive(hello_url, seconds, clients), drive(bot_url, seconds, clients, prefix=f"r{n}"))
+                    for n in range(rounds)]
+        finally:
+            bot_proc.terminate()
+            bot_proc.wait(timeout=30)
+    finally:
+        hello_proc.terminate()
+        hello_proc.wait(timeout=30)
+
+
 def migrate(env: dict[str, str]) -> None:
     subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    stdout=subprocess.DEVNULL)

@@ -165,6 +165,9 @@ def process(app: Flask, incoming: Incoming, claimed: Claim) -> Reply:
         reply = services.dispatcher.dispatch(Context(incoming, user, db, services))
         too_long_to_ride_along = claimed.answers_waiting and deliver_waiting_answers(db, user, incoming, reply)
         stored = reply.text or (reply.articles[0]["title"] if reply.articles else "")
+        # The ORM's bookkeeping runs before its UPDATE: flushing first keeps SQLite's single write lock
+        # (taken by the first write) for just the two short statements and the commit.
+        db.flush()
         db.connection().execute(_RECORD_REPLY, {
             "message_id": claimed.message_id, "r_intent": reply.intent, "r_confidence": reply.confidence,
             "r_outcome": reply.outcome, "r_text": stored})
