@@ -61,6 +61,7 @@ class IntentEngine:
         config = load_engine_config() if config is None else config
         self.config = config
         self.normalizer = Normalizer(config.get("normalize"))
+        self._last_normalized: tuple[str | None, str] = (None, "")
         self.synonyms = SynonymMap.from_file(SYNONYMS_FILE)
         self.segmenter = Segmenter(cache_dir, USERDICT_FILE, self.synonyms.words, config.get("segment"))
         with open(USERDICT_FILE, encoding="utf-8") as fh:
@@ -80,8 +81,16 @@ class IntentEngine:
 
     # -- pipeline pieces -------------------------------------------------------------------------
     def normalize(self, text: str) -> str:
-        """Normalised and typo-corrected text (what slots are read from)."""
-        return self.corrector.correct(self.normalizer(text))
+        """Normalised and typo-corrected text (what slots are read from).
+
+        One message is normalised by the classifier and again by knowledge retrieval: the last result is
+        kept (one entry, swapped atomically, so threads cannot see a half-written pair)."""
+        last = self._last_normalized
+        if last[0] == text:
+            return last[1]
+        normalized = self.corrector.correct(self.normalizer(text))
+        self._last_normalized = (text, normalized)
+        return normalized
 
     def _tokens(self, normalized: str) -> list[str]:
         return self.synonyms.map(self.segmenter.cut(normalized))

@@ -22,11 +22,12 @@ class BM25:
         # BM25+ style floor: idf never negative, so very common words add nothing rather than subtract.
         self.idf = {term: math.log(1 + (n - count + 0.5) / (count + 0.5)) for term, count in df.items()}
         self.unseen_idf = math.log(1 + (n + 0.5) / 0.5)  # a word no document uses is maximally specific
+        self.norms = [self.k1 * (1 - self.b + self.b * length / self.avg_len) if self.avg_len else self.k1
+                      for length in self.lengths]
 
     def score(self, query: Sequence[str], index: int) -> float:
         """BM25 score of document `index` for the query tokens (repeats in the query count once)."""
-        freq, length = self.freqs[index], self.lengths[index]
-        norm = self.k1 * (1 - self.b + self.b * length / self.avg_len) if self.avg_len else self.k1
+        freq, norm = self.freqs[index], self.norms[index]
         total = 0.0
         for term in set(query):
             tf = freq.get(term, 0)
