@@ -31,7 +31,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from http_load import ROOT, LoadResult, bot_env, drive, measure, migrate, start_gunicorn
+from http_load import ROOT, LoadResult, bot_env, compare, drive, migrate, start_gunicorn
 from reminders import APP_ID, SECRET, start_sandbox
 
 TEMPLATE = "message/template/send"
@@ -168,7 +168,7 @@ def burst(args: argparse.Namespace, env: dict[str, str], instance: str, procs: l
 
     done = threading.Event()
     during: list[LoadResult] = []
-    load = threading.Thread(target=lambda: during.append(drive(url, args.timeout + 60, args.clients, "burst", done)))
+    load = threading.Thread(target=lambda: during.append(drive(url, args.timeout + 60, args.clients, "burst", done, expect_xml=True)))
     load.start()
     try:
         time.sleep(1.0)  # parents already messaging when the push lands
@@ -230,9 +230,8 @@ def main() -> None:
     print(f"gunicorn -w {args.workers}, {args.clients} client threads, {args.seconds:g} s each, {os.cpu_count()} "
           f"CPUs, database {database}, redis {'yes' if env.get('REDIS_URL') else 'no'}, "
           f"load average {os.getloadavg()[0]:.2f}", flush=True)
-    hello = measure("benchmarks.hello_app:app", args.workers, env, args.seconds, args.clients)
+    [(hello, bot)] = compare(args.workers, env, args.seconds, args.clients, rounds=1)
     print(hello.line("hello"), flush=True)
-    bot = measure("wsgi:app", args.workers, env, args.seconds, args.clients)
     print(bot.line("webhook"), flush=True)
     print(f"ratio webhook/hello = {bot.rps / hello.rps:.2f} (target >= 0.5)", flush=True)
     if args.families <= 0:
