@@ -1,9 +1,9 @@
-"""State every worker process must share: "seen this MsgId?", one token refresh at a time, the token.
+"""State every worker process must share: one token refresh at a time, and the token.
 
-With `REDIS_URL`, Redis does it (SET NX EX, a Redis lock, wechatpy's RedisStorage). Without it the
-database does: the messages table's unique key is the dedup, a row in `shared_values` holds the token,
-and the lock is a PostgreSQL advisory lock (or, for the single-host SQLite default, a file lock).
-Redis trouble never makes us answer twice: the database's unique key still decides.
+With `REDIS_URL`, Redis does it (a Redis lock, wechatpy's RedisStorage). Without it the database does: a row
+in `shared_values` holds the token, and the lock is a PostgreSQL advisory lock (or, for the single-host SQLite
+default, a file lock). "Seen this MsgId?" is not shared state: the messages table's unique key decides it
+(see bot.inbox.claim), so Redis trouble can never make us answer twice.
 """
 
 from __future__ import annotations
@@ -36,9 +36,6 @@ class DatabaseState:
     def __init__(self, app: Flask) -> None:
         self.engine = get_engine(app)
         self.lock_dir = Path(app.instance_path) / "locks"
-
-    def first_time(self, key: str, ttl: int) -> bool:
-        return True  # the messages table's unique dedup key is the real guard
 
     @contextmanager
     def lock(self, name: str, timeout: float = 10) -> Iterator[None]:
@@ -104,13 +101,6 @@ class RedisState:
         self.redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
         self.fallback = DatabaseState(app)
         self.errors = redis.RedisError
-
-    def first_time(self, key: str, ttl: int) -> bool:
-        try:
-            return bool(self.redis.set(f"xingban:seen:{key}", 1, nx=True, ex=ttl))
-        except self.errors:
-            log.warning("redis unavailable for dedup; the database decides")
-            return True
 
     @contextmanager
     def lock(self, name: str, timeout: float = 10) -> Iterator[None]:
