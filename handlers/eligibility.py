@@ -79,7 +79,8 @@ class EligibilityHandler(IntentHandler):
 def with_general_answer(ctx: Context, region: str, personal: str) -> str:
     """“How much?” first gets the cited general answer (which may be “the document sets no amount”),
     then the personal check, as long as both fit in one WeChat text."""
-    general = ctx.services.kb.answer(ctx.text, region, "aid_amount")
+    general = ctx.services.kb.answer(ctx.text, region, "aid_amount",
+                                     residency=ctx.classification.slots.get("residency"))
     if general.kind != "answer":
         return personal
     combined = f"{general.text}\n\n{say('eligibility_personal')}\n{personal}"

@@ -15,7 +15,8 @@ POLICY_INTENTS = ("apply_aid", "eligibility", "aid_amount", "next_session", "res
 
 def answer_from_kb(ctx: Context, text: str, intent: str | None, confidence: float | None) -> Reply:
     """Answer with a cited entry; ask the region first when answers differ by region."""
-    answer = ctx.services.kb.answer(text, ctx.user.region, intent)
+    answer = ctx.services.kb.answer(text, ctx.user.region, intent,
+                                    residency=ctx.classification.slots.get("residency"))
     if answer.kind == "answer":
         return Reply(text=answer.text, intent=intent, confidence=confidence)
     if answer.kind == "ask_region":

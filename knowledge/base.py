@@ -58,14 +58,18 @@ class KnowledgeBase:
         self._vocab = [set().union(*(docs[d] for d in self._question_docs[i]), docs[self._answer_doc_start + i])
                        for i in range(len(self.entries))]
 
-    def search(self, text: str, region: str | None, intent: str | None, limit: int = 3) -> list[Hit]:
-        """Best entries for `text` among those valid for `region` (None = any) and `intent` (None = any)."""
+    def search(self, text: str, region: str | None, intent: str | None, limit: int = 3,
+               residency: str | None = None) -> list[Hit]:
+        """Best entries for `text` among those valid for `region` (None = any), `intent` (None = any) and the
+        family's `residency` (hukou / residence_permit, when the message says it)."""
         query = self._tokenize(text)
         if not query:
             return []
         scored: list[tuple[float, int]] = []
         for i, entry in enumerate(self.entries):
             if not entry.applies_to(region) or (intent is not None and intent not in entry.intents):
+                continue
+            if not entry.fits_residency(residency):
                 continue
             best_question = max(self._bm25.score(query, d) for d in self._question_docs[i])
             score = best_question + self.settings.answer_weight * self._bm25.score(
@@ -77,14 +81,15 @@ class KnowledgeBase:
                     self._bm25.coverage(query, self._vocab[i])) for score, i in scored[:limit]]
 
     def answer(self, text: str, region: str | None, intent: str | None,
-               today: dt.date | None = None) -> Answer:
-        """Answer a parent: ask for the region when answers differ by region, or say honestly it's not covered."""
+               today: dt.date | None = None, residency: str | None = None) -> Answer:
+        """Answer a parent: ask for the region when answers differ by region, or say honestly it's not covered.
+        `residency` (from the message: hukou / residence_permit) leaves out entries about the other kind."""
         s = self.settings
         region = region or self.detect_region(text)
-        hits = self.search(text, region, intent, limit=10)
+        hits = self.search(text, region, intent, limit=10, residency=residency)
         known = region is not None  # without a region, near-ties across regions mean "ask the region"
         if intent is not None and s.intent_fallback and not self._covered(hits, known):
-            hits = self.search(text, region, None, limit=10)
+            hits = self.search(text, region, None, limit=10, residency=residency)
         if not self._covered(hits, known):
             return Answer("not_covered", s.messages["not_covered"], score=hits[0].score if hits else 0.0)
         top = hits[0]

@@ -12,6 +12,8 @@ from knowledge.sources import parse_date
 from knowledge.yamlload import KnowledgeError, LineDict, line_of, load_yaml
 
 ALL = "all"
+# An entry about one kind of family only (the policies treat local hukou and residence permits apart).
+RESIDENCIES = ("hukou", "residence_permit")
 # YAML folding joins lines with a space; between Chinese characters that space is noise.
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 
@@ -40,12 +42,17 @@ class Entry:
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
     held_out: tuple[str, ...] = ()
+    residency: str | None = None  # hukou | residence_permit: the entry is only about those families
     path: Path = field(default=Path("."), compare=False)
     line: int = field(default=0, compare=False)
 
     def applies_to(self, region: str | None) -> bool:
         """True when the entry may be used for `region` (None = region unknown)."""
         return region is None or ALL in self.regions or region in self.regions
+
+    def fits_residency(self, residency: str | None) -> bool:
+        """False when the parent said which kind of family they are and this entry is about the other kind."""
+        return residency is None or self.residency is None or residency == self.residency
 
 
 def _str_list(value: Any, where: str, key: str, minimum: int) -> tuple[str, ...]:
@@ -62,7 +69,7 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
     if not isinstance(item, LineDict):
         raise KnowledgeError(f"{where}: each entry must be a mapping")
     allowed = {"id", "regions", "intents", "questions", "answer", "sources", "reviewed",
-               "valid_from", "valid_to", "held_out"}
+               "valid_from", "valid_to", "held_out", "residency"}
     for key in sorted(set(item) - allowed, key=str):
         raise KnowledgeError(f"{where}: unknown field {key!r}")
     for key in ("id", "regions", "intents", "questions", "answer", "sources", "reviewed"):
@@ -82,6 +89,9 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
     for intent in entry_intents:
         if intent not in intents:
             raise KnowledgeError(f"{where}: unknown intent {intent!r}")
+    residency = item.get("residency")
+    if residency is not None and residency not in RESIDENCIES:
+        raise KnowledgeError(f"{where}: residency must be one of {', '.join(RESIDENCIES)}, got {residency!r}")
     sources = item["sources"]
     if not isinstance(sources, list) or not sources:
         raise KnowledgeError(f"{where}: sources must be a non-empty list")
@@ -102,7 +112,8 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
         sources=tuple(citations), reviewed=parse_date(item["reviewed"], where, "reviewed", required=True),
         valid_from=parse_date(item.get("valid_from"), where, "valid_from"),
         valid_to=parse_date(item.get("valid_to"), where, "valid_to"),
-        held_out=_str_list(item.get("held_out", []), where, "held_out", 0), path=path, line=line_of(item),
+        held_out=_str_list(item.get("held_out", []), where, "held_out", 0), residency=residency,
+        path=path, line=line_of(item),
     )
 
 

@@ -40,6 +40,13 @@ def test_region_is_asked_once_then_remembered(app: Flask, sim: WeChatSimulator) 
     assert not any(doc in third.text for doc in DOCS if doc != "沪府发〔2025〕1号")
 
 
+def test_local_hukou_family_is_not_given_the_residence_permit_answer(sim: WeChatSimulator) -> None:
+    """“广西户籍” says which kind of family this is: the entry about residence-permit holders is not theirs."""
+    reply = sim.send_text("o-gx-hukou", "广西户籍的孩子康复救助怎么申请")
+    assert "依据：桂残联字〔2024〕36号" in reply.text
+    assert "居住证" not in reply.text
+
+
 def test_switching_region_changes_the_cited_document(app: Flask, sim: WeChatSimulator) -> None:
     shanghai = sim.send_text("o-switch", "上海的孩子康复救助怎么申请")
     zhuji = sim.send_text("o-switch", "那诸暨的呢，康复救助怎么申请")

@@ -170,3 +170,11 @@ def test_duplicate_yaml_key_fails(tree: Path) -> None:
     _edit(tree / "entries" / "zhuji.yaml", "  intents: [aid_amount]\n", "  intents: [aid_amount]\n  intents: [eligibility]\n")
     with pytest.raises(KnowledgeError, match=r"zhuji\.yaml:\d+: duplicate key 'intents'"):
         load_knowledge_base(tree)
+
+
+def test_unknown_residency_fails_loading(tree: Path) -> None:
+    path = tree / "entries" / "shanghai.yaml"
+    _edit(path, "  residency: hukou\n", "  residency: local\n")
+    line = path.read_text(encoding="utf-8").splitlines().index("- id: sh-eligibility-hukou") + 1
+    with pytest.raises(KnowledgeError, match=rf"shanghai\.yaml:{line}: residency must be one of hukou, residence_permit"):
+        load_knowledge_base(tree)

@@ -148,3 +148,21 @@ def test_plugged_tokenizer_is_used(tmp_path: Path) -> None:
 def test_jieba_cache_goes_to_cache_dir(kb: KnowledgeBase, cache_dir: Path) -> None:
     assert kb.search("孤独症", None, None)
     assert (cache_dir / "jieba.knowledge.cache").is_file()
+
+
+@pytest.mark.parametrize("question, residency, expected", [
+    ("上海户籍孩子能享受康复救助吗", "hukou", "sh-eligibility-hukou"),
+    ("上海户口的孩子能申请救助吗", "hukou", "sh-eligibility-hukou"),
+    ("我们在上海有居住证 孩子能享受救助吗", "residence_permit", "sh-eligibility-residence"),
+    ("没有广西户口 有居住证能申请吗", "residence_permit", "gx-residence-permit"),
+    # a hukou family is never given the residence-permit rules (there is no Guangxi hukou entry: not covered)
+    ("广西户籍的孩子能申请康复救助吗", "hukou", None),
+])
+def test_residency_said_in_the_message_keeps_the_other_kind_of_family_out(
+        kb: KnowledgeBase, question: str, residency: str, expected: str | None) -> None:
+    answer = kb.answer(question, None, "eligibility", residency=residency)
+    if expected is None:
+        assert answer.kind != "answer" or all(
+            kb_entry.residency != "residence_permit" for kb_entry in kb.entries if kb_entry.id in answer.entry_ids)
+    else:
+        assert answer.kind == "answer" and answer.entry_ids == [expected]
