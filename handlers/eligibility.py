@@ -71,15 +71,16 @@ class EligibilityHandler(IntentHandler):
         profile = starting_profile(ctx, found.slots)
         reply = next_step(ctx, profile, found.intent)
         reply.confidence = found.confidence
-        if found.intent == "aid_amount" and profile.get("region"):
-            reply.text = with_general_answer(ctx, profile["region"], reply.text)
+        if profile.get("region"):
+            reply.text = with_general_answer(ctx, profile["region"], found.intent, reply.text)
         return reply
 
 
-def with_general_answer(ctx: Context, region: str, personal: str) -> str:
-    """“How much?” first gets the cited general answer (which may be “the document sets no amount”),
-    then the personal check, as long as both fit in one WeChat text."""
-    general = ctx.services.kb.answer(ctx.text, region, "aid_amount",
+def with_general_answer(ctx: Context, region: str, intent: str, personal: str) -> str:
+    """“How much?” / “Can we?” first get the cited general answer (which may be “the document sets no
+    amount”), then the personal check, as long as both fit in one WeChat text. No confident entry: the
+    personal check alone."""
+    general = ctx.services.kb.answer(ctx.text, region, intent,
                                      residency=ctx.classification.slots.get("residency"))
     if general.kind != "answer":
         return personal

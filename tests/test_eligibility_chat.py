@@ -81,6 +81,13 @@ def test_how_much_gets_the_cited_general_answer_before_the_questions(sim: WeChat
     assert "我再问几个问题" in reply
 
 
+def test_can_we_gets_the_cited_rule_for_that_family_before_the_questions(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-e7b", "上海户籍孩子能享受康复救助吗").text
+    assert reply.startswith("可以。上海户籍、未满18周岁") and "依据：沪府发〔2025〕1号 一（一）" in reply
+    assert "居住证" not in reply  # the residence-permit rule is another family's
+    assert "我再问几个问题" in reply and "孩子现在几岁了" in reply
+
+
 def test_eligibility_question_about_another_region_starts_over(sim: WeChatSimulator) -> None:
     sim.send_text("o-e8", "上海的孩子能申请康复救助吗")
     sim.send_text("o-e8", "4岁")
