@@ -27,7 +27,7 @@ class IntentHandler(BaseHandler):
 def remember_region(ctx: Context, slots: dict[str, Any]) -> None:
     """A region the parent names becomes their region from now on."""
     region = slots.get("region")
-    if region:
+    if region and region != ctx.user.region:
         ctx.user.region = region
 
 
@@ -37,7 +37,8 @@ def set_dialogue(ctx: Context, **state: Any) -> None:
 
 
 def clear_dialogue(ctx: Context) -> None:
-    ctx.user.dialogue = {}
+    if ctx.user.dialogue:  # assigning {} to {} would still send the family's row through an ORM flush
+        ctx.user.dialogue = {}
 
 
 class DialogueHandler(BaseHandler):

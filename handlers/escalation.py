@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlmodel import select
 
 from bot.dispatch import BaseHandler, Context, Reply
@@ -11,12 +12,14 @@ from bot.models import Ticket
 from handlers.base import IntentHandler, clear_dialogue
 from handlers.texts import say
 
+_OPEN_TICKET = select(Ticket).where(Ticket.user_id == bindparam("user_id"),
+                                   Ticket.status.in_(("open", "claimed")))  # type: ignore[attr-defined]
+
 
 def open_ticket(ctx: Context, reason: str, intent_guess: str | None = None) -> Ticket:
     """One open ticket per family at a time: a second request joins the first."""
-    existing = ctx.db.exec(
-        select(Ticket).where(Ticket.user_id == ctx.user.id, Ticket.status.in_(("open", "claimed")))  # type: ignore[attr-defined]
-    ).first()
+    with ctx.db.no_autoflush:  # the family's pending changes are flushed once, below or at commit
+        existing = ctx.db.exec(_OPEN_TICKET, params={"user_id": ctx.user.id}).first()
     if existing is not None:
         return existing
     ticket = Ticket(user_id=ctx.user.id or 0, reason=reason, intent_guess=intent_guess, region=ctx.user.region)

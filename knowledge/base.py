@@ -47,6 +47,7 @@ class KnowledgeBase:
         self.sources = sources
         self.settings = settings
         self._tokenize = tokenize
+        self._last_query: tuple[str | None, tuple[str, ...]] = (None, ())
         docs: list[list[str]] = []
         self._question_docs: list[list[int]] = []
         for entry in self.entries:
@@ -62,7 +63,7 @@ class KnowledgeBase:
                residency: str | None = None) -> list[Hit]:
         """Best entries for `text` among those valid for `region` (None = any), `intent` (None = any) and the
         family's `residency` (hukou / residence_permit, when the message says it)."""
-        query = self._tokenize(text)
+        query = self._query_tokens(text)
         if not query:
             return []
         scored: list[tuple[float, int]] = []
@@ -79,6 +80,14 @@ class KnowledgeBase:
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [Hit(self.entries[i], score, self.citation(self.entries[i], region),
                     self._bm25.coverage(query, self._vocab[i])) for score, i in scored[:limit]]
+
+    def _query_tokens(self, text: str) -> tuple[str, ...]:
+        """Tokens of a question; `answer` may search twice (with and without the intent), so the last
+        question's tokens are kept (one entry, swapped atomically)."""
+        last = self._last_query
+        if last[0] != text:
+            last = self._last_query = (text, tuple(self._tokenize(text)))
+        return last[1]
 
     def answer(self, text: str, region: str | None, intent: str | None,
                today: dt.date | None = None, residency: str | None = None) -> Answer:
