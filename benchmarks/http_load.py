@@ -9,6 +9,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,24 +116,26 @@ def drive(url: str, seconds: float, clients: int, prefix: str = "bench",
 HELLO_TARGET, BOT_TARGET = "benchmarks.hello_app:app", "wsgi:app"
 
 
+@contextmanager
+def serving(target: str, workers: int, env: dict[str, str]) -> Iterator[str]:
+    """gunicorn serving `target` for the duration of the block; yields the webhook URL."""
+    proc, url = start_gunicorn(target, workers, env)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def compare(workers: int, env: dict[str, str], seconds: float, clients: int,
             rounds: int) -> list[tuple[LoadResult, LoadResult]]:
     """(hello, webhook) per round, both servers up at once and measured alternately, so that a noisy
     neighbour on a shared machine slows both sides of a round rather than one side of the ratio."""
-    hello_proc, hello_url = start_gunicorn(HELLO_TARGET, workers, env)
-    try:
-        bot_proc, bot_url = start_gunicorn(BOT_TARGET, workers, env)
-        try:
-            drive(hello_url, 1.0, clients, prefix="warmup")
-            drive(bot_url, 1.0, clients, prefix="warmup")
-            return [(drive(hello_url, seconds, clients),
-                     drive(bot_url, seconds, clients, prefix=f"r{n}", expect_xml=True)) for n in range(rounds)]
-        finally:
-            bot_proc.terminate()
-            bot_proc.wait(timeout=30)
-    finally:
-        hello_proc.terminate()
-        hello_proc.wait(timeout=30)
+    with serving(HELLO_TARGET, workers, env) as hello_url, serving(BOT_TARGET, workers, env) as bot_url:
+        drive(hello_url, 1.0, clients, prefix="warmup")
+        drive(bot_url, 1.0, clients, prefix="warmup")
+        return [(drive(hello_url, seconds, clients),
+                 drive(bot_url, seconds, clients, prefix=f"r{n}", expect_xml=True)) for n in range(rounds)]
 
 
 def migrate(env: dict[str, str]) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import Exists, bindparam, exists, update
 from sqlmodel import Session, select
 
 from bot.accounts import TicketAnswer
@@ -133,14 +133,18 @@ def _take(db: Session, user: User, now: datetime, budget_bytes: int | None,
     return taken_rows
 
 
-_answers = TicketAnswer.__table__
-_PENDING_ANSWER = (select(_answers.c.id)
-                   .where(_answers.c.user_id == bindparam("user_id"), _answers.c.status == "pending").limit(1))
+def answers_waiting_for(user_id: Any) -> Exists:
+    """SQL: volunteer answers are waiting for this family (a column or a bind parameter)."""
+    answers = TicketAnswer.__table__
+    return exists().where(answers.c.user_id == user_id, answers.c.status == "pending")
+
+
+_ANSWERS_WAITING = select(answers_waiting_for(bindparam("user_id")))
 
 
 def has_pending_answers(db: Session, user: User) -> bool:
-    """Asked on every message, so plain SQL Core on the session's connection (no ORM round trip)."""
-    return db.connection().execute(_PENDING_ANSWER, {"user_id": user.id}).first() is not None
+    """Plain SQL Core on the session's connection (no ORM round trip)."""
+    return bool(db.connection().execute(_ANSWERS_WAITING, {"user_id": user.id}).scalar())
 
 
 def send_pending_answers(app: Any, openid: str) -> int:

@@ -17,14 +17,18 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection, Table, bindparam, exists
+from sqlalchemy import Connection, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select, update
 
-from bot.accounts import TicketAnswer
 from bot.db import get_engine, session_scope
 from bot.dispatch import Context, Incoming, Reply
-from bot.escalation import has_pending_answers, send_pending_answers, take_pending_answers
+from bot.escalation import (
+    answers_waiting_for,
+    has_pending_answers,
+    send_pending_answers,
+    take_pending_answers,
+)
 from bot.models import Message, User
 from bot.privacy import pseudonym
 from bot.services import get_services
@@ -38,19 +42,17 @@ PASSIVE_REPLY_BYTES = 2048  # WeChat's text limit for a passive reply
 # The statements every push runs, built once: building SQLAlchemy expressions costs more CPU than
 # running them on SQLite, and a prebuilt statement also keeps its compiled form cached.
 _users, _messages = User.__table__, Message.__table__
-_answers = TicketAnswer.__table__
 # The family's id, and whether volunteer answers wait for them (so most messages skip that query later).
 _TOUCH_USER = (update(_users).where(_users.c.openid == bindparam("b_openid"))
                .values(last_message_at=bindparam("now"))
-               .returning(_users.c.id, exists().where(_answers.c.user_id == _users.c.id,
-                                                      _answers.c.status == "pending").label("answers_waiting")))
+               .returning(_users.c.id, answers_waiting_for(_users.c.id).label("answers_waiting")))
 _USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 _USER_ID = select(_users.c.id).where(_users.c.openid == bindparam("openid"))
 _MESSAGE_BY_KEY = select(_messages).where(_messages.c.dedup_key == bindparam("dedup_key"))
 _RECORD_REPLY = update(_messages).where(_messages.c.id == bindparam("message_id")).values(
     intent=bindparam("r_intent"), confidence=bindparam("r_confidence"), outcome=bindparam("r_outcome"),
     reply_text=bindparam("r_text"))
-_INSERT_IGNORING: dict[tuple[str, str], Any] = {}
+_INSERT_IGNORING: dict[tuple[str, str, str], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -104,12 +106,12 @@ def touch_user(conn: Connection, openid: str, now: datetime) -> tuple[int, bool]
 
 def insert_ignoring(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> int | None:
     """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None when the key exists."""
-    dialect = conn.dialect.name
-    stmt = _INSERT_IGNORING.get((dialect, table.name))
+    cache_key = (conn.dialect.name, table.name, key)
+    stmt = _INSERT_IGNORING.get(cache_key)
     if stmt is None:
-        module = postgresql if dialect == "postgresql" else sqlite
+        module = postgresql if conn.dialect.name == "postgresql" else sqlite
         stmt = module.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c.id)
-        _INSERT_IGNORING[(dialect, table.name)] = stmt
+        _INSERT_IGNORING[cache_key] = stmt
     return conn.execute(stmt, values).scalar()
 
 
