@@ -43,9 +43,13 @@ PASSIVE_REPLY_BYTES = 2048  # WeChat's text limit for a passive reply
 # running them on SQLite, and a prebuilt statement also keeps its compiled form cached.
 _users, _messages = User.__table__, Message.__table__
 # The family's id, and whether volunteer answers wait for them (so most messages skip that query later).
+# The EXISTS names the family through an aliased lookup by openid, never the bare `users.id`: SQLite
+# compiles RETURNING columns unqualified, and a bare `id` inside the subquery binds to ticket_answers.id.
+_SELF = _users.alias("touched_user")
+_SELF_ID = select(_SELF.c.id).where(_SELF.c.openid == bindparam("b_openid")).scalar_subquery()
 _TOUCH_USER = (update(_users).where(_users.c.openid == bindparam("b_openid"))
                .values(last_message_at=bindparam("now"))
-               .returning(_users.c.id, answers_waiting_for(_users.c.id).label("answers_waiting")))
+               .returning(_users.c.id, answers_waiting_for(_SELF_ID).label("answers_waiting")))
 _USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 _USER_ID = select(_users.c.id).where(_users.c.openid == bindparam("openid"))
 _MESSAGE_BY_KEY = select(_messages).where(_messages.c.dedup_key == bindparam("dedup_key"))

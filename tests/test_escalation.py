@@ -186,3 +186,25 @@ def test_erasing_a_family_removes_its_answers(capp, db, sandbox) -> None:
     assert erase_user(db, "o-parent-1")
     db.commit()
     assert db.exec(select(TicketAnswer)).all() == [] and db.exec(select(Ticket)).all() == []
+
+
+def test_waiting_answer_reaches_the_right_family_when_ids_differ(capp, db, sandbox) -> None:
+    """Family ids and answer ids drift apart in a real database: the waiting answer must still be found
+    for its own family (it was not, on SQLite, when both ids were not 1) and never for another."""
+    sim = chat(capp)
+    for n in range(3):  # families 1-3 exist first, so the asking family's id is not 1
+        sim.send_text(f"o-early-{n}", "你好")
+    tickets = [ask_for_person(capp, db, openid) for openid in ("o-parent-a", "o-parent-b")]
+    with time_machine.travel(utcnow() + timedelta(hours=49)):
+        for ticket in tickets:  # two answers: ids 1 and 2, families 4 and 5
+            claim_ticket(db, ticket.id, 7)
+            answer_ticket(db, ticket.id, 7, f"{ANSWER}（给工单{ticket.id}）", get_services(capp).client)
+        ids = {(a.id, a.user_id) for a in db.exec(select(TicketAnswer))}
+        assert all(answer_id != user_id for answer_id, user_id in ids)
+        reply_b = sim.send_text("o-parent-b", "你好")
+        reply_early = sim.send_text("o-early-0", "你好")
+    assert f"给工单{tickets[1].id}" in reply_b.text and f"给工单{tickets[0].id}" not in reply_b.text
+    assert ANSWER not in reply_early.text
+    db.expire_all()
+    statuses = {a.ticket_id: a.status for a in db.exec(select(TicketAnswer))}
+    assert statuses == {tickets[0].id: "pending", tickets[1].id: "delivered"}
