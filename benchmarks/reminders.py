@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from bot.sandbox import SandboxControl  # noqa: E402
 
 APP_ID, SECRET = "wxbench000000001", "benchsecret00000000000000000001"
 SETTINGS = {"XINGBAN_MODE": "test", "WECHAT_TOKEN": "benchtoken0001", "WECHAT_APP_ID": APP_ID,
-            "WECHAT_APP_SECRET": SECRET, "XINGBAN_SECRET_KEY": "bench-secret-key-0000000000"}
+            "WECHAT_APP_SECRET": SECRET, "XINGBAN_SECRET_KEY": secrets.token_urlsafe(32)}
 USERS = 1000
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -106,9 +107,33 @@ def _register_tool_commands() -> None:
     from knowledge.eligibility_cli import eligibility_command
 
     kb_group.add_command(export_candidates_command)
-    for command in (kb_group, eval_command, classify_command, eligibility_command, wechat_group,
+    eval_group.add_command(eval_command, name="intents")
+    for command in (kb_group, eval_group, classify_command, eligibility_command, wechat_group,
                     scheduler_command, user_group):
         main.add_command(command)
+
+
+@click.group("eval", invoke_without_command=True)
+@click.pass_context
+def eval_group(ctx: click.Context) -> None:
+    """Held-out evaluations: `intents` (the default) or `answers` (whole replies through the webhook)."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(eval_group.commands["intents"])
+
+
+@eval_group.command("answers")
+@click.option("--set", "set_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Question set (default: the frozen knowledge/eval/answers_heldout.yaml).")
+def eval_answers_command(set_path: Path | None) -> None:
+    """Send each parent question through the signed webhook and count right / wrong / handed over /
+    menu or question / other, overall and per region. Never tune on the default set."""
+    from bot.answer_eval import DEFAULT_SET, load_items, run_on_fresh_app
+
+    try:
+        items = load_items(set_path or DEFAULT_SET)
+    except (OSError, ValueError, KeyError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(run_on_fresh_app(items).format())
 
 
 _register_tool_commands()

@@ -7,6 +7,7 @@ demo and test modes generate safe local values so a fresh machine runs with no s
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
@@ -24,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     "WECHAT_APP_ID": None,
     "WECHAT_APP_SECRET": None,
     "WECHAT_ENCODING_AES_KEY": "",  # empty = plaintext mode
+    # 公众平台 → 服务器配置 → 消息加解密方式: plaintext (明文) | compatible (兼容) | safe (安全).
+    # Empty = safe when an EncodingAESKey is set, else plaintext.
+    "WECHAT_MESSAGE_MODE": "",
     "WECHAT_API_BASE_URL": WECHAT_DEFAULT_API,
     "WECHAT_REMINDER_TEMPLATE_ID": "",
     "DATABASE_URL": "",  # empty = SQLite file in the instance folder
@@ -42,9 +46,14 @@ _VALIDATORS: dict[str, tuple[re.Pattern[str], str]] = {
     "WECHAT_APP_ID": (re.compile(r"^wx[A-Za-z0-9]{14,30}$"), "an AppID like wx0123456789abcdef"),
     "WECHAT_APP_SECRET": (re.compile(r"^[A-Za-z0-9]{16,64}$"), "16-64 letters or digits"),
     "WECHAT_ENCODING_AES_KEY": (re.compile(r"^([A-Za-z0-9]{43})?$"), "43 letters or digits, or empty"),
-    "XINGBAN_SECRET_KEY": (re.compile(r"^.{16,}$"), "at least 16 characters"),
+    "XINGBAN_SECRET_KEY": (re.compile(r"^.{32,}$"), "at least 32 random characters"),
     "XINGBAN_MODE": (re.compile(r"^(production|demo|test)$"), "production, demo or test"),
+    "WECHAT_MESSAGE_MODE": (re.compile(r"^(plaintext|compatible|safe)$"), "plaintext, compatible or safe"),
 }
+MESSAGE_MODES_WITH_AES = ("compatible", "safe")
+SECRET_KEY_HOWTO = "generate one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
+# Values that appear in our own docs and examples: never a production secret.
+_KNOWN_SECRET_KEYS = frozenset({"change-me-to-a-long-random-string"})
 
 _NUMBERS = ("XINGBAN_REPLY_BUDGET", "XINGBAN_MAX_BODY_BYTES", "XINGBAN_MAX_CLOCK_SKEW",
             "XINGBAN_TICKET_OVERDUE_HOURS")
@@ -69,6 +78,8 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None,
             raise ConfigError(f"{key} must be a number, got {config[key]!r}") from None
     if config["XINGBAN_MODE"] in ("demo", "test"):
         _fill_local_secrets(config, instance_path)
+    if not config["WECHAT_MESSAGE_MODE"]:
+        config["WECHAT_MESSAGE_MODE"] = "safe" if config["WECHAT_ENCODING_AES_KEY"] else "plaintext"
     _validate(config)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'xingban.db'}"
@@ -81,7 +92,41 @@ def _validate(config: dict[str, Any]) -> None:
         if value is None:
             raise ConfigError(f"{key} is not set (expected {expected})")
         if not pattern.match(str(value)):
-            raise ConfigError(f"{key} is malformed (expected {expected})")
+            raise ConfigError(f"{key} is malformed (expected {expected})"
+                              + (f"; {SECRET_KEY_HOWTO}" if key == "XINGBAN_SECRET_KEY" else ""))
+    weakness = secret_key_weakness(str(config["XINGBAN_SECRET_KEY"]))
+    if weakness:
+        raise ConfigError(f"XINGBAN_SECRET_KEY is too weak ({weakness}); {SECRET_KEY_HOWTO}")
+    if config["WECHAT_MESSAGE_MODE"] in MESSAGE_MODES_WITH_AES and not config["WECHAT_ENCODING_AES_KEY"]:
+        raise ConfigError(f"WECHAT_ENCODING_AES_KEY is not set (WECHAT_MESSAGE_MODE="
+                          f"{config['WECHAT_MESSAGE_MODE']} needs the 43-character EncodingAESKey)")
+
+
+def secret_key_weakness(value: str) -> str:
+    """Why `value` cannot sign console sessions, or "" when it looks like ≥ 32 random bytes.
+
+    A signed cookie is only as strong as the key: a guessable key lets anyone forge an admin login.
+    Real randomness cannot be proven from one string, so refuse what is clearly not random: known
+    example values, short strings, a repeated chunk, few distinct characters, and too few estimated
+    bits (Shannon entropy of the string's own characters × length; token_urlsafe(32) scores ~200).
+    """
+    if value in _KNOWN_SECRET_KEYS or value.lower().startswith(("change-me", "changeme")):
+        return "an example value"
+    if len(value) < 32:
+        return "shorter than 32 characters"
+    for size in range(1, len(value) // 2 + 1):
+        if len(value) % size == 0 and value[:size] * (len(value) // size) == value:
+            return "a repeated pattern"
+    steps = sum(abs(ord(b) - ord(a)) <= 1 for a, b in zip(value, value[1:], strict=False))
+    if steps * 2 > len(value):
+        return "a run of neighbouring characters"
+    if len(set(value)) < 12:
+        return "too few different characters"
+    counts = [value.count(ch) for ch in set(value)]
+    bits = -sum(c * math.log2(c / len(value)) for c in counts)
+    if bits < 128:
+        return "too little randomness"
+    return ""
 
 
 def _fill_local_secrets(config: dict[str, Any], instance_path: Path) -> None:

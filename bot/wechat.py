@@ -13,6 +13,7 @@ from bot.wechat_protocol import (
     check_body,
     decrypt_body,
     encrypt_reply,
+    is_encrypted,
     parse_incoming,
     render_reply,
     verify_signature,
@@ -24,8 +25,9 @@ bp = Blueprint("wechat", __name__)
 
 def init_app(app: Flask) -> None:
     aes_key = app.config["WECHAT_ENCODING_AES_KEY"]
+    uses_aes = app.config["WECHAT_MESSAGE_MODE"] != "plaintext"
     app.extensions["wechat_crypto"] = (
-        WeChatCrypto(app.config["WECHAT_TOKEN"], aes_key, app.config["WECHAT_APP_ID"]) if aes_key else None
+        WeChatCrypto(app.config["WECHAT_TOKEN"], aes_key, app.config["WECHAT_APP_ID"]) if uses_aes else None
     )
     app.register_blueprint(bp)
 
@@ -51,9 +53,7 @@ def receive() -> Response:
     body = read_limited_body(int(config["XINGBAN_MAX_BODY_BYTES"]))
     check_body(body)
     crypto = current_app.extensions["wechat_crypto"]
-    encrypted = args.get("encrypt_type") == "aes"
-    if encrypted and crypto is None:
-        raise ProtocolError(400, "safe mode is not configured")
+    encrypted = is_encrypted(config["WECHAT_MESSAGE_MODE"], args)
     xml = decrypt_body(crypto, body, args) if encrypted else body
     incoming, message = parse_incoming(xml)
     app = current_app._get_current_object()  # type: ignore[attr-defined]

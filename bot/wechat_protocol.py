@@ -48,6 +48,24 @@ def verify_signature(token: str, args: dict[str, str], max_skew: float, now: flo
         raise ProtocolError(403, "stale timestamp")
 
 
+def is_encrypted(mode: str, args: dict[str, str]) -> bool:
+    """Whether this push must be decrypted, by the account's message mode (公众平台 → 服务器配置).
+
+    safe: only AES pushes signed with `msg_signature` (a plaintext push is a forgery: WeChat never sends
+    one in safe mode); compatible: either; plaintext: never (an "encrypted" push is refused).
+    """
+    claims_aes = args.get("encrypt_type") == "aes"
+    if mode == "plaintext":
+        if claims_aes:
+            raise ProtocolError(400, "safe mode is not configured")
+        return False
+    if mode == "safe" and not (claims_aes and args.get("msg_signature")):
+        raise ProtocolError(403, "safe mode: push must be encrypted and carry msg_signature")
+    if claims_aes and not args.get("msg_signature"):
+        raise ProtocolError(403, "missing msg_signature")
+    return claims_aes
+
+
 def check_body(body: bytes) -> None:
     """Refuse DOCTYPE/ENTITY outright: WeChat never sends them, and they enable entity expansion."""
     if not body.strip():

@@ -12,7 +12,7 @@ GOOD = {
     "WECHAT_TOKEN": "abcTOKEN123",
     "WECHAT_APP_ID": "wx0123456789abcdef",
     "WECHAT_APP_SECRET": "0123456789abcdef0123456789abcdef",
-    "XINGBAN_SECRET_KEY": "a-long-enough-secret-key",
+    "XINGBAN_SECRET_KEY": "q3V9rT_x7LpZ2mWc8KdN4yHs6BfJ1uGe0aQo5iXk",
 }
 
 
@@ -52,3 +52,53 @@ def test_demo_generates_stable_local_secrets_outside_the_repo(tmp_path: Path) ->
     second = load_config({"XINGBAN_MODE": "demo"}, None, tmp_path)
     assert first["WECHAT_TOKEN"] == second["WECHAT_TOKEN"]
     assert (tmp_path / "local-secrets.json").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize("weak", [
+    "aaaaaaaaaaaaaaaa",                                   # the red-team key: short and repeated
+    "a" * 64,                                             # long but one character
+    "passwordpasswordpasswordpassword",                   # a repeated chunk
+    "abcdefghijklmnopqrstuvwxyz012345",                   # a run of neighbouring characters
+    "ab12ab21ba12ba21ab12ab21ba12ba21ab12",               # few different characters
+    "0123456789abcdef0123456789abcdef",                   # 16 bytes of hex would be too little, this is a pattern
+    "change-me-to-a-long-random-string",                  # our own deploy/env.example value
+    "745dc097d8dbe70a4f0abde4c4783090",                   # secrets.token_hex(16): only 16 random bytes
+])
+def test_production_refuses_a_weak_secret_key_and_says_how_to_make_one(tmp_path: Path, weak: str) -> None:
+    with pytest.raises(ConfigError, match="^XINGBAN_SECRET_KEY is (too weak|malformed)") as info:
+        load_config({**GOOD, "XINGBAN_SECRET_KEY": weak}, None, tmp_path)
+    assert "secrets.token_urlsafe(32)" in str(info.value)
+    assert weak not in str(info.value)
+
+
+def test_a_generated_secret_key_is_accepted(tmp_path: Path) -> None:
+    import secrets
+
+    for _ in range(50):  # every key the one-line recipe prints must pass
+        load_config({**GOOD, "XINGBAN_SECRET_KEY": secrets.token_urlsafe(32)}, None, tmp_path)
+        load_config({**GOOD, "XINGBAN_SECRET_KEY": secrets.token_hex(32)}, None, tmp_path)
+
+
+def test_a_cookie_signed_with_a_weak_key_never_reaches_the_console(tmp_path: Path) -> None:
+    """The red-team path: production with a guessable key must not start at all."""
+    from bot import create_app
+
+    with pytest.raises(ConfigError, match="XINGBAN_SECRET_KEY"):
+        create_app({**GOOD, "XINGBAN_SECRET_KEY": "aaaaaaaaaaaaaaaa"}, instance_path=str(tmp_path))
+
+
+@pytest.mark.parametrize("aes_key, mode, expected", [
+    ("", "", "plaintext"),
+    ("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "", "safe"),
+    ("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "compatible", "compatible"),
+    ("abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "plaintext", "plaintext"),
+])
+def test_message_mode_is_explicit(tmp_path: Path, aes_key: str, mode: str, expected: str) -> None:
+    config = load_config({**GOOD, "WECHAT_ENCODING_AES_KEY": aes_key, "WECHAT_MESSAGE_MODE": mode}, None, tmp_path)
+    assert config["WECHAT_MESSAGE_MODE"] == expected
+
+
+@pytest.mark.parametrize("mode", ["safe", "compatible"])
+def test_encrypted_modes_need_the_aes_key(tmp_path: Path, mode: str) -> None:
+    with pytest.raises(ConfigError, match="^WECHAT_ENCODING_AES_KEY is not set"):
+        load_config({**GOOD, "WECHAT_MESSAGE_MODE": mode}, None, tmp_path)

@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.db import session_scope
 from bot.models import Message, User
-from bot.simulator import WeChatSimulator, build_xml, event_xml
+from bot.simulator import WeChatSimulator, build_xml, event_xml, flask_transport
 from bot.wechat_protocol import sign
 from tests.conftest import TEST_TOKEN
 
@@ -191,9 +191,48 @@ def test_safe_mode_message_types(aes_sim: WeChatSimulator, xml_for, expected: st
     assert reply.encrypted
 
 
-def test_plain_post_to_safe_mode_app_still_verified(aes_app: Flask) -> None:
+@pytest.fixture
+def compat_app(tmp_path, sandbox, cache_dir):  # type: ignore[no-untyped-def]
+    from tests.conftest import TEST_AES_KEY, build_app
+
+    sandbox.reset()
+    application = build_app(tmp_path, sandbox, cache_dir, WECHAT_ENCODING_AES_KEY=TEST_AES_KEY,
+                            WECHAT_MESSAGE_MODE="compatible")
+    yield application
+    application.extensions["db_engine"].dispose()
+
+
+def test_compatible_mode_takes_plaintext_and_encrypted_pushes(compat_app: Flask) -> None:
     """Compatible mode: a plaintext push with a good signature is accepted, a forged one is not."""
+    from tests.conftest import TEST_AES_KEY, TEST_APP_ID
+
     body = event_xml("o-compat", "subscribe").encode()
-    assert aes_app.test_client().post("/wechat", query_string=signed(), data=body).status_code == 200
+    assert compat_app.test_client().post("/wechat", query_string=signed(), data=body).status_code == 200
     forged = {**signed(), "signature": "0" * 40}
-    assert aes_app.test_client().post("/wechat", query_string=forged, data=body).status_code == 403
+    assert compat_app.test_client().post("/wechat", query_string=forged, data=body).status_code == 403
+    sim = WeChatSimulator(flask_transport(compat_app.test_client()), TEST_TOKEN, TEST_APP_ID, TEST_AES_KEY)
+    reply = sim.post(event_xml("o-compat2", "subscribe"))
+    assert reply.status == 200 and reply.encrypted
+
+
+@pytest.mark.parametrize("extra", [
+    {},                                          # the red-team forgery: signature only, no encrypt_type
+    {"encrypt_type": "raw"},
+    {"encrypt_type": "aes"},                     # claims AES but has no msg_signature
+])
+def test_safe_mode_refuses_any_plaintext_push(aes_app: Flask, extra: dict[str, str]) -> None:
+    """Safe mode (the default with an EncodingAESKey): a signed plaintext "转人工" opens no ticket."""
+    from bot.models import Ticket
+
+    body = build_xml("o-forger", "text", {"Content": "转人工"}).encode()
+    response = aes_app.test_client().post("/wechat", query_string={**signed(), **extra}, data=body)
+    assert response.status_code in (400, 403)
+    with session_scope(aes_app) as db:
+        assert db.exec(select(Ticket)).all() == []
+        assert db.exec(select(Message)).all() == []
+
+
+def test_plaintext_mode_refuses_an_encrypted_push(app: Flask) -> None:
+    query = {**signed(), "encrypt_type": "aes", "msg_signature": "0" * 40}
+    response = app.test_client().post("/wechat", query_string=query, data=b"<xml><Encrypt>x</Encrypt></xml>")
+    assert response.status_code == 400
