@@ -1,14 +1,22 @@
 """Conversation capabilities, one module each, registered on the dispatcher in priority groups.
 
 Group 0: events and messages without words. Group 1: a pending dialogue owns the next message.
-Group 2: confident intents. Group 3: clarify when unsure, else hand to a person.
+Group 2: confident conversation intents, then every question about the documents (answer first).
+Group 3: clarify between two conversation intents, else hand to a person.
 """
 
 from __future__ import annotations
 
 from bot.dispatch import Context, Dispatcher, Reply
+from handlers.answer import (
+    AnswerHandler,
+    ChooseEntryHandler,
+    OfferCheckHandler,
+    RegionAnswerHandler,
+    RegionStatementHandler,
+)
 from handlers.clarify import ClarifyChoiceHandler, ClarifyHandler
-from handlers.eligibility import EligibilityAnswerHandler, EligibilityHandler, ProfileConsentHandler
+from handlers.eligibility import EligibilityAnswerHandler, ProfileConsentHandler
 from handlers.escalation import FallbackHandler, HumanHandler
 from handlers.events import (
     ClickHandler,
@@ -19,7 +27,6 @@ from handlers.events import (
 )
 from handlers.feedback import UnhelpfulHandler
 from handlers.media import MediaHandler
-from handlers.policy import PolicyHandler, RegionAnswerHandler, RegionStatementHandler
 from handlers.privacy import DeleteConfirmHandler, DeleteDataHandler
 from handlers.reminders import ReminderSwitchHandler
 from handlers.sessions import JoinCodeHandler, NextSessionHandler
@@ -34,12 +41,11 @@ def build_dispatcher() -> Dispatcher:
     for handler in (SubscribeHandler(), UnsubscribeHandler(), ScanHandler(), ClickHandler(),
                     IgnoredEventHandler(), MediaHandler(), JoinCodeHandler()):
         dispatcher.add_handler(handler, group=0)
-    for handler in (DeleteConfirmHandler(), RegionAnswerHandler(), ClarifyChoiceHandler(),
-                    EligibilityAnswerHandler(), ProfileConsentHandler()):
+    for handler in (DeleteConfirmHandler(), RegionAnswerHandler(), ClarifyChoiceHandler(), ChooseEntryHandler(),
+                    OfferCheckHandler(), EligibilityAnswerHandler(), ProfileConsentHandler()):
         dispatcher.add_handler(handler, group=1)
     for handler in (UnhelpfulHandler(), HumanHandler(), DeleteDataHandler(), GreetingHandler(), ThanksHandler(),
-                    ReminderSwitchHandler(), NextSessionHandler(), EligibilityHandler(), PolicyHandler(),
-                    RegionStatementHandler()):
+                    ReminderSwitchHandler(), NextSessionHandler(), RegionStatementHandler(), AnswerHandler()):
         dispatcher.add_handler(handler, group=2)
     dispatcher.add_handler(ClarifyHandler(), group=3)
     dispatcher.add_handler(FallbackHandler(), group=3)

@@ -31,14 +31,20 @@ def remember_region(ctx: Context, slots: dict[str, Any]) -> None:
         ctx.user.region = region
 
 
+KEPT = ("context",)  # the recent question's topic outlives a finished dialogue (follow-ups lean on it)
+
+
 def set_dialogue(ctx: Context, **state: Any) -> None:
     """Replace the parent's pending dialogue state (assign, so the JSON column is marked dirty)."""
-    ctx.user.dialogue = dict(state)
+    old = ctx.user.dialogue or {}
+    ctx.user.dialogue = {**{k: old[k] for k in KEPT if k in old}, **state}
 
 
 def clear_dialogue(ctx: Context) -> None:
-    if ctx.user.dialogue:  # assigning {} to {} would still send the family's row through an ORM flush
-        ctx.user.dialogue = {}
+    old = ctx.user.dialogue or {}
+    kept = {k: old[k] for k in KEPT if k in old}
+    if old != kept:  # assigning an equal dict would still send the family's row through an ORM flush
+        ctx.user.dialogue = kept
 
 
 class DialogueHandler(BaseHandler):

@@ -11,33 +11,20 @@ from typing import Any
 
 from bot.dispatch import Context, Reply
 from bot.timeutil import utcnow
-from handlers.base import DialogueHandler, IntentHandler, clear_dialogue, set_dialogue
+from handlers.base import DialogueHandler, clear_dialogue, set_dialogue
 from handlers.feedback import is_unhelpful
 from handlers.texts import say
 from knowledge.eligibility_dialogue import format_result, parse_answer, parse_correction, question_text
 
-PROFILE_SLOTS = ("region", "age", "diagnosis", "residency", "hardship", "disability_certificate",
-                 "sunshine_card")
-PASSIVE_REPLY_BYTES = 2048
 SHORT_REPLY_CHARS = 6  # "嗯" / "不知道" get the question again; longer text is something else
 STOP_WORDS = ("算了", "不问了", "退出", "停止", "结束", "不用了", "取消", "不想回答")
-SAVE_WORDS = ("1", "保存", "好", "好的", "可以", "同意", "要")
-DECLINE_WORDS = ("2", "不用", "不保存", "不要", "不同意", "不")
-
-
-def starting_profile(ctx: Context, slots: dict[str, Any]) -> dict[str, Any]:
-    """Saved answers (with consent), then the family's region, then what this message says."""
-    profile = dict(ctx.user.profile or {})
-    if ctx.user.region:
-        profile["region"] = ctx.user.region
-    profile.update({key: slots[key] for key in PROFILE_SLOTS if slots.get(key) is not None})
-    return profile
+SAVE_WORDS = ("1", "保存", "好", "好的", "可以", "同意", "要", "是", "是的", "嗯", "行")
+DECLINE_WORDS = ("2", "不用", "不保存", "不要", "不同意", "不", "算了", "不用了", "否")
 
 
 def next_step(ctx: Context, profile: dict[str, Any], intent: str | None) -> Reply:
-    """Ask the deciding question, or give the result."""
-    if profile.get("region"):
-        ctx.user.region = profile["region"]
+    """Ask the deciding question, or give the result (saved answers fill what the parent has not said)."""
+    profile = {**(ctx.user.profile or {}), **profile}
     result = ctx.services.rules.evaluate(profile)
     if result.status == "need_info" and result.missing:
         field = result.missing[0]
@@ -54,38 +41,17 @@ def next_step(ctx: Context, profile: dict[str, Any], intent: str | None) -> Repl
     return Reply(text=f"{text}\n\n{say('consent_question')}", intent=intent)
 
 
+ELIGIBILITY_INTENTS = ("eligibility", "aid_amount")
+
+
 def is_new_question(profile: dict[str, Any], result: Any) -> bool:
     """A confident question of another kind, or an eligibility question about another region."""
     if result.decision != "answer":
         return False
-    if result.intent not in EligibilityHandler.intents:
+    if result.intent not in ELIGIBILITY_INTENTS:
         return result.intent not in ("greeting", "thanks")
     region = result.slots.get("region")
     return bool(region) and region != profile.get("region")
-
-
-class EligibilityHandler(IntentHandler):
-    intents = ("eligibility", "aid_amount")
-
-    def handle(self, ctx: Context, found: Any) -> Reply:
-        profile = starting_profile(ctx, found.slots)
-        reply = next_step(ctx, profile, found.intent)
-        reply.confidence = found.confidence
-        if profile.get("region"):
-            reply.text = with_general_answer(ctx, profile["region"], found.intent, reply.text)
-        return reply
-
-
-def with_general_answer(ctx: Context, region: str, intent: str, personal: str) -> str:
-    """“How much?” / “Can we?” first get the cited general answer (which may be “the document sets no
-    amount”), then the personal check, as long as both fit in one WeChat text. No confident entry: the
-    personal check alone."""
-    general = ctx.services.kb.answer(ctx.text, region, intent,
-                                     residency=ctx.classification.slots.get("residency"))
-    if general.kind != "answer":
-        return personal
-    combined = f"{general.text}\n\n{say('eligibility_personal')}\n{personal}"
-    return combined if len(combined.encode("utf-8")) <= PASSIVE_REPLY_BYTES else personal
 
 
 class EligibilityAnswerHandler(DialogueHandler):
@@ -100,9 +66,7 @@ class EligibilityAnswerHandler(DialogueHandler):
             return Reply(text=say("eligibility_stopped"), intent=state.get("intent"))
         asking, result = state["asking"], ctx.classification
         if is_new_question(state["profile"], result):
-            if result.intent in EligibilityHandler.intents:  # a fresh eligibility question: start over
-                return EligibilityHandler().handle(ctx, result)
-            return None  # something else: drop the dialogue and answer it
+            return None  # another question: drop the dialogue and answer it first
         # "不对，是7岁" corrects another answer; it must not also be read as "no" to the open question.
         updates = parse_correction(text)
         if not updates:

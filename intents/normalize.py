@@ -40,6 +40,10 @@ DEFAULTS: dict[str, Any] = {
     "boundary_fillers": ["额", "啊", "哦", "噢", "哎", "诶", "然后", "就是", "那么", "那", "这个"],
     # Removed only at the very start of the message.
     "leading_fillers": ["然后", "就是", "那么", "我想问一下", "想问一下", "问一下", "麻烦问一下"],
+    # Spoken and dialect forms -> the written words the knowledge base uses: [regex, replacement], in order.
+    "dialect": [],
+    # Sentence-final particles dropped before a pause or the end (哦 嘛 噻 ...).
+    "final_particles": [],
     # Units after which a Chinese numeral is rewritten as digits.
     "numeral_units": [
         "周岁",
@@ -145,6 +149,11 @@ class Normalizer:
         self._bare_big_re = re.compile(
             rf"[一二两三四五六七八九十]+[万千][一二三四五六七八九]?(?![{_NUMERAL_CHARS}])"
         )
+        self._dialect = [(re.compile(str(pattern)), str(repl)) for pattern, repl in self.settings["dialect"]]
+        particles = sorted(self.settings["final_particles"], key=len, reverse=True)
+        self._particle_re = (
+            re.compile(r"(?<!干)(?:" + "|".join(map(re.escape, particles)) + r")+(?=\s|$)") if particles else None
+        )
         self._junk_re = re.compile(r"[^\w\s.\-~+%]")
         self._space_re = re.compile(r"\s+")
 
@@ -187,6 +196,14 @@ class Normalizer:
             return text
         return self._converter.convert(text)
 
+    def plain_words(self, text: str) -> str:
+        """Dialect and spoken forms as written Chinese (娃儿 -> 孩子, 好多钱 -> 多少钱, 咋个 -> 怎么)."""
+        for pattern, repl in self._dialect:
+            text = pattern.sub(repl, text)
+        if self._particle_re is not None:
+            text = self._particle_re.sub(" ", text)
+        return text
+
     def remove_fillers(self, text: str) -> str:
         if self._filler_re is not None:
             text = self._filler_re.sub(" ", text)
@@ -222,6 +239,7 @@ class Normalizer:
         text = self.truncate(text)
         text = self.to_simplified(text).lower()
         text = self._junk_re.sub(" ", text)
+        text = self.plain_words(text)
         text = self.remove_fillers(text)
         text = self.convert_numerals(text)
         return self._space_re.sub(" ", text).strip()

@@ -55,6 +55,7 @@ class SlotExtractor:
         self._region_order = list(table["region_order"])
         self._region_keywords = {r: list(table["region_keywords"][r]) for r in self._region_order}
         self._region_exclude = list(table.get("region_exclude", []))
+        self._other_places = sorted((str(p) for p in table.get("other_places", [])), key=len, reverse=True)
         self._when = [(str(k), str(v)) for k, v in table.get("when", [])]
         self._when.sort(key=lambda kv: -len(kv[0]))
 
@@ -69,6 +70,12 @@ class SlotExtractor:
             if any(k in text for k in self._region_keywords[region]):
                 return region
         return None
+
+    def other_place(self, text: str) -> str | None:
+        """A place outside the five documents, named in the message (only when no covered region is)."""
+        if self.region(text) is not None:
+            return None
+        return next((place for place in self._other_places if place in text), None)
 
     def age(self, text: str) -> float | None:
         lo, hi = self.settings["min_age"], self.settings["max_age"]
@@ -141,6 +148,7 @@ class SlotExtractor:
         slots: dict[str, Any] = {}
         values = {
             "region": self.region(text),
+            "other_place": self.other_place(text),
             "age": self.age(text),
             "diagnosis": self.diagnosis(text),
             "residency": self.residency(text),

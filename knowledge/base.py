@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge.ages import age_bands, fits_age
 from knowledge.bm25 import BM25
 from knowledge.config import Settings, load_settings
 from knowledge.entries import ALL, Entry, load_entries
@@ -56,25 +57,36 @@ class KnowledgeBase:
         self._answer_doc_start = len(docs)
         docs.extend(tokenize(e.answer) for e in self.entries)
         self._bm25 = BM25(docs, k1=settings.k1, b=settings.b)
+        # Age bands an entry is about (from its own words: 0—6岁, 七岁以上, 未满7周岁…); a question that
+        # gives the child's age never gets an entry whose every band excludes it.
+        self._ages = [age_bands(" ".join([e.answer, *e.questions])) for e in self.entries]
         self._vocab = [set().union(*(docs[d] for d in self._question_docs[i]), docs[self._answer_doc_start + i])
                        for i in range(len(self.entries))]
 
     def search(self, text: str, region: str | None, intent: str | None, limit: int = 3,
-               residency: str | None = None) -> list[Hit]:
+               residency: str | None = None, intent_probs: dict[str, float] | None = None,
+               age: float | None = None) -> list[Hit]:
         """Best entries for `text` among those valid for `region` (None = any), `intent` (None = any) and the
-        family's `residency` (hukou / residence_permit, when the message says it)."""
+        family's `residency` (hukou / residence_permit, when the message says it).
+
+        `intent_probs` (the intent model's probabilities) is one feature of a single ranking over the
+        whole knowledge base: an entry's lexical score grows with the probability of its likeliest intent,
+        so the model can tip a near-tie but never gates an entry out."""
         query = self._query_tokens(text)
         if not query:
             return []
         scored: list[tuple[float, int]] = []
+        weight = self.settings.intent_weight
         for i, entry in enumerate(self.entries):
             if not entry.applies_to(region) or (intent is not None and intent not in entry.intents):
                 continue
-            if not entry.fits_residency(residency):
+            if not entry.fits_residency(residency) or not fits_age(self._ages[i], age):
                 continue
             best_question = max(self._bm25.score(query, d) for d in self._question_docs[i])
             score = best_question + self.settings.answer_weight * self._bm25.score(
                 query, self._answer_doc_start + i)
+            if intent_probs and score > 0:
+                score *= 1 + weight * max((intent_probs.get(name, 0.0) for name in entry.intents), default=0.0)
             if score > 0:
                 scored.append((score, i))
         scored.sort(key=lambda item: (-item[0], item[1]))
@@ -90,43 +102,84 @@ class KnowledgeBase:
         return last[1]
 
     def answer(self, text: str, region: str | None, intent: str | None,
-               today: dt.date | None = None, residency: str | None = None) -> Answer:
-        """Answer a parent: ask for the region when answers differ by region, or say honestly it's not covered.
-        `residency` (from the message: hukou / residence_permit) leaves out entries about the other kind."""
+               today: dt.date | None = None, residency: str | None = None,
+               intent_probs: dict[str, float] | None = None, age: float | None = None) -> Answer:
+        """Answer a parent: ask for the region when answers differ by region, offer the two likeliest
+        entries when two topics tie, or say honestly it's not covered.
+        `residency` (from the message: hukou / residence_permit) leaves out entries about the other kind;
+        `age` leaves out entries whose every age band excludes the child."""
         s = self.settings
         region = region or self.detect_region(text)
-        hits = self.search(text, region, intent, limit=10, residency=residency)
         known = region is not None  # without a region, near-ties across regions mean "ask the region"
-        if intent is not None and s.intent_fallback and not self._covered(hits, known):
-            hits = self.search(text, region, None, limit=10, residency=residency)
-        if not self._covered(hits, known):
+        hits = self.search(text, region, intent, limit=10, residency=residency, intent_probs=intent_probs, age=age)
+        if intent is not None and s.intent_fallback and not self._covered(hits, margin=False):
+            hits = self.search(text, region, None, limit=10, residency=residency, intent_probs=intent_probs,
+                               age=age)
+        if not self._covered(hits, margin=False):
             return Answer("not_covered", s.messages["not_covered"], score=hits[0].score if hits else 0.0)
         top = hits[0]
         if region is None and ALL not in top.entry.regions:
+            # A region's answer never goes to a family whose region we do not know: another region's
+            # document may say something else, or nothing.
             close = [h for h in hits if h.score >= s.ask_region_ratio * top.score and ALL not in h.entry.regions]
-            if len({h.entry.regions for h in close}) > 1:
+            if close:
                 regions = [r for r in self.sources if any(r in h.entry.regions for h in close)]
                 names = "、".join(self.sources[r].name for r in regions)
                 return Answer("ask_region", s.messages["ask_region"].format(names=names),
                               [h.entry.id for h in close], regions, top.score)
-        if not known and not self._clear_winner(hits):
-            return Answer("not_covered", s.messages["not_covered"], score=top.score)
+        rival = self._runner_up(hits)
+        if rival is not None and not self._clear_winner(hits):
+            if not known:
+                return Answer("not_covered", s.messages["not_covered"], score=top.score)
+            tied = self._tie(top, rival, intent, region, today)
+            if tied is not None:
+                return tied
         return Answer("answer", self.render(top.entry, region, today), [top.entry.id],
                       list(top.entry.regions), top.score)
 
-    def _covered(self, hits: list[Hit], margin: bool = True) -> bool:
+    def _tie(self, top: Hit, rival: Hit, intent: str | None, region: str | None,
+             today: dt.date | None) -> Answer | None:
+        """Two entries for the asked place score alike. Different topics: offer both questions. Same topic:
+        the entry whose main topic is the one asked, or whose words cover clearly more of the question, wins;
+        otherwise both sub-cases are sent when they fit a phone, else offered (never guess a money band).
+        None = answer `top`."""
+        s = self.settings
+        ids = [top.entry.id, rival.entry.id]
+        if not set(rival.entry.intents) & set(top.entry.intents):
+            return Answer("choose", "", ids, list(top.entry.regions), top.score) \
+                if rival.coverage >= s.min_coverage else None
+        on_topic = intent is not None and top.entry.intents[0] == intent != rival.entry.intents[0]
+        if on_topic or top.coverage >= rival.coverage + 0.1:
+            return None
+        both = f"{self.render(top.entry, region, today)}\n\n{self.render(rival.entry, region, today)}"
+        if len(both) <= s.combined_max_chars:
+            return Answer("answer", both, ids, list(top.entry.regions), top.score)
+        return Answer("choose", "", ids, list(top.entry.regions), top.score)
+
+    def _covered(self, hits: list[Hit], margin: bool = False) -> bool:
         """Best hit is strong enough, shares enough of the question's words, and (with `margin`) clearly
         beats the best other entry for the same place."""
-        if not hits or hits[0].score < self.settings.min_score or hits[0].coverage < self.settings.min_coverage:
+        if not hits or hits[0].coverage < self.settings.min_coverage:
+            return False
+        # A short question ("孩子符合条件吗") scores low however well it matches: enough when the entry
+        # has every one of its words.
+        full = hits[0].coverage >= 0.99 and hits[0].score >= self.settings.min_score_full_coverage
+        if hits[0].score < self.settings.min_score and not full:
             return False
         return not margin or self._clear_winner(hits)
 
     def _clear_winner(self, hits: list[Hit]) -> bool:
         # Two different entries for the same place scoring alike: we cannot tell which was asked, so do not
         # guess. (Alike entries of *different* regions are answer() asking for the region instead.)
+        rival = self._runner_up(hits)
+        return rival is None or hits[0].score >= self.settings.min_margin * rival.score
+
+    def _runner_up(self, hits: list[Hit]) -> Hit | None:
         top = hits[0].entry
-        runner_up = next((h.score for h in hits[1:] if h.entry.id != top.id and _same_place(h.entry, top)), 0.0)
-        return hits[0].score >= self.settings.min_margin * runner_up
+        return next((h for h in hits[1:] if h.entry.id != top.id and _same_place(h.entry, top)), None)
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return next((e for e in self.entries if e.id == entry_id), None)
 
     def render(self, entry: Entry, region: str | None, today: dt.date | None = None) -> str:
         """Answer text + citation line (+ disclaimer for money/eligibility, + expiry note)."""

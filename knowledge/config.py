@@ -20,15 +20,19 @@ class Settings:
     answer_weight: float
     min_score: float
     min_coverage: float
+    min_score_full_coverage: float
     min_margin: float
     ask_region_ratio: float
     intent_fallback: bool
+    intent_weight: float
     answer_max_bytes: int
+    combined_max_chars: int
     near_duplicate_ratio: float
     disclaimer: str
     disclaimer_intents: frozenset[str]
     disclaimer_if_money_intents: frozenset[str]
     messages: dict[str, str]
+    verdict_cues: tuple[str, ...] = ()
 
 
 def _get(data: Any, path: Path, *keys: str) -> Any:
@@ -66,13 +70,17 @@ def load_settings(data_dir: Path) -> Settings:
         answer_weight=_number(data, path, "retrieval", "answer_weight"),
         min_score=_number(data, path, "retrieval", "min_score"),
         min_coverage=_number(data, path, "retrieval", "min_coverage"),
+        min_score_full_coverage=_number(data, path, "retrieval", "min_score_full_coverage"),
         min_margin=_number(data, path, "retrieval", "min_margin"),
         ask_region_ratio=_number(data, path, "retrieval", "ask_region_ratio"),
         intent_fallback=bool(_get(data, path, "retrieval", "intent_fallback")),
+        intent_weight=_number(data, path, "retrieval", "intent_weight"),
         answer_max_bytes=int(_number(data, path, "limits", "answer_max_bytes")),
+        combined_max_chars=int(_number(data, path, "limits", "combined_max_chars")),
         near_duplicate_ratio=_number(data, path, "limits", "near_duplicate_ratio"),
         disclaimer=str(_get(data, path, "disclaimer")),
         disclaimer_intents=frozenset(_get(data, path, "disclaimer_intents")),
         disclaimer_if_money_intents=frozenset(_get(data, path, "disclaimer_if_money_intents")),
         messages={k: str(v) for k, v in messages.items()},
+        verdict_cues=tuple(str(c) for c in data.get("verdict_cues") or ()),
     )

@@ -160,12 +160,23 @@ def _amount_lines(result: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _plain(text: str) -> str:
+    """"不符合：未满 7 周岁" reads as if the child were under 7: name the condition, then the result."""
+    if text.startswith("不符合："):
+        return f"条件是“{text.removeprefix('不符合：')}”，孩子不满足"
+    return text
+
+
 def _fits(lines: list[str], extra: str, tail: str) -> bool:
     return len("\n".join([*lines, extra, tail]).encode("utf-8")) <= MAX_BYTES
 
 
+MAX_REASONS = 3  # a phone shows the verdict, the amounts and three reasons without scrolling
+
+
 def format_result(result: Any) -> str:
-    """WeChat text for a parent (≤ 2048 bytes UTF-8): verdict, amounts, reasons with citations, disclaimer."""
+    """WeChat text for a parent: one result line, the amounts, at most three reasons, one 依据 line naming
+    the document once, and the disclaimer once (≤ 2048 bytes UTF-8)."""
     if hasattr(result, "to_dict"):
         result = result.to_dict()
     status = result.get("status", "not_covered")
@@ -175,17 +186,18 @@ def format_result(result: Any) -> str:
         lines.append(result["next_question"])
     lines += _amount_lines(result)
     tail = result.get("disclaimer") or "不是官方审核结果，以当地残联审核为准。"
-    reasons = result.get("reasons") or []
-    if reasons:
-        header = "依据：" if status != "need_info" else "已知依据："
-        if _fits(lines, header, tail):
-            lines.append(header)
-        for i, reason in enumerate(reasons, 1):
-            source = reason.get("source") or ""
-            line = f"{i}. {reason.get('text', '')}" + (f"（{source}）" if source else "")
-            if not _fits(lines, line, tail):
-                break
-            lines.append(line)
+    clauses: dict[str, list[str]] = {}
+    for reason in (result.get("reasons") or [])[:MAX_REASONS]:
+        line = f"· {_plain(reason.get('text', ''))}"
+        if not _fits(lines, line, tail):
+            break
+        lines.append(line)
+        document, _, clause = (reason.get("source") or "").partition(" ")
+        if document and clause not in clauses.setdefault(document, []):
+            clauses[document].append(clause.strip().rstrip("、"))
+    cited = "；".join(f"{doc} {'、'.join(c for c in cl if c)}".strip() for doc, cl in clauses.items())
+    if cited and _fits(lines, cited, tail):
+        lines.append(f"依据：{cited}")
     text = "\n".join([*lines, tail])
     while len(text.encode("utf-8")) > MAX_BYTES:  # only if the head itself is too long
         text = text[:-1]

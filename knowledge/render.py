@@ -11,6 +11,16 @@ from knowledge.entries import ALL, Entry
 from knowledge.sources import SourceDoc
 
 _MONEY = re.compile(r"\d[\d.]*\s*万?\s*元")
+_VERDICT = re.compile(r"^(可以|能|符合|不符合|不能|不可以|有。|没有。|属于|不属于)")
+_DEADLINE = re.compile(r"\d{4}\s*年\s*\d{1,2}\s*月|\d+\s*(个工作日|日内|天内)|截止|有效期|期限")
+
+
+def needs_disclaimer(entry: Entry, s: Settings) -> bool:
+    """The disclaimer follows the content, not the tag: an amount, a verdict or a deadline (or an
+    eligibility/amount entry) carries it."""
+    answer = unicodedata.normalize("NFKC", entry.answer)
+    return bool(set(entry.intents) & s.disclaimer_intents or _MONEY.search(answer)
+                or _VERDICT.search(answer) or _DEADLINE.search(answer))
 
 
 def render_answer(entry: Entry, region: str | None, sources: dict[str, SourceDoc], s: Settings,
@@ -22,9 +32,7 @@ def render_answer(entry: Entry, region: str | None, sources: dict[str, SourceDoc
         parts.append(s.messages["region_label"].format(name=names))
     parts.append(entry.answer)
     text = "".join(parts) + "\n" + citation_line(entry, region, sources, s)
-    intents = set(entry.intents)
-    if intents & s.disclaimer_intents or (intents & s.disclaimer_if_money_intents
-                                           and _MONEY.search(unicodedata.normalize("NFKC", entry.answer))):
+    if needs_disclaimer(entry, s):
         text += "\n" + s.disclaimer
     valid_to = entry.valid_to
     if valid_to is not None and (today or dt.date.today()) > valid_to:

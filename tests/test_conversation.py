@@ -47,12 +47,40 @@ def test_local_hukou_family_is_not_given_the_residence_permit_answer(sim: WeChat
     assert "居住证" not in reply.text
 
 
-def test_switching_region_changes_the_cited_document(app: Flask, sim: WeChatSimulator) -> None:
+def test_switching_region_changes_the_cited_document_not_the_stored_region(app: Flask,
+                                                                          sim: WeChatSimulator) -> None:
+    """A region named in a question is used for that question; the family's region is not silently changed."""
     shanghai = sim.send_text("o-switch", "上海的孩子康复救助怎么申请")
     zhuji = sim.send_text("o-switch", "那诸暨的呢，康复救助怎么申请")
     assert "沪府发〔2025〕1号" in shanghai.text
     assert "诸政办发〔2023〕38号" in zhuji.text
-    assert user(app, "o-switch").region == "zhuji"
+    assert user(app, "o-switch").region == "shanghai"
+
+
+def test_follow_up_leans_on_the_previous_question(sim: WeChatSimulator) -> None:
+    """“那诸暨呢” asks the previous question about another region (not a bare region statement)."""
+    sim.send_text("o-follow", "綦江复筛在哪里做")
+    reply = sim.send_text("o-follow", "那诸暨呢")
+    assert "诸政办发〔2023〕38号" in reply.text and "已记住" not in reply.text
+
+
+def test_a_region_outside_the_five_is_told_so_and_offered_a_person(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-beijing", "北京的孤独症孩子康复有补贴吗")
+    assert "北京" in reply.text and "不在我掌握的文件里" in reply.text and "工单号" in reply.text
+    assert "〔" not in reply.text  # no other region's document is cited
+
+
+def test_the_answer_to_which_region_resumes_the_question(sim: WeChatSimulator) -> None:
+    first = sim.send_text("o-resume", "孩子符合条件吗")
+    assert "哪个地区" in first.text
+    reply = sim.send_text("o-resume", "綦江")
+    assert "綦残联发〔2025〕7号" in reply.text and "已记住" not in reply.text
+
+
+def test_dialect_amount_question_gets_the_amount_first(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-dialect", "诸暨的娃儿能补好多钱哦")
+    assert "3000" in reply.text and "诸政办发〔2023〕38号" in reply.text
+    assert "本回答不是官方审核结果" in reply.text
 
 
 def test_traditional_characters_are_understood(sim: WeChatSimulator) -> None:

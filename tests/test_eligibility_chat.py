@@ -6,7 +6,7 @@ from flask import Flask
 from sqlmodel import select
 
 from bot.db import session_scope
-from bot.models import User
+from bot.models import Ticket, User
 from bot.simulator import WeChatSimulator
 
 DISCLAIMER = "以当地残联审核为准"
@@ -52,10 +52,16 @@ def test_correction_changes_the_answer_without_answering_the_open_question(sim: 
 
 
 def test_parent_can_stop_at_any_time(app: Flask, sim: WeChatSimulator) -> None:
-    sim.send_text("o-e4", "孩子符合救助条件吗")
+    sim.send_text("o-e4", "孩子符合救助条件吗")  # asks the region
     assert "先不问了" in sim.send_text("o-e4", "算了").text
     with session_scope(app) as db:
-        assert db.exec(select(User).where(User.openid == "o-e4")).one().dialogue == {}
+        assert db.exec(select(Ticket)).all() == []  # stopping never opens a ticket
+    sim.send_text("o-e4", "孩子符合救助条件吗")
+    sim.send_text("o-e4", "綦江")
+    sim.send_text("o-e4", "帮我算")
+    assert "先不问了" in sim.send_text("o-e4", "算了").text
+    with session_scope(app) as db:
+        assert "await" not in db.exec(select(User).where(User.openid == "o-e4")).one().dialogue
 
 
 def test_a_new_question_mid_dialogue_is_answered(sim: WeChatSimulator) -> None:
@@ -78,14 +84,17 @@ def test_declining_consent_stores_nothing(app: Flask, sim: WeChatSimulator) -> N
 def test_how_much_gets_the_cited_general_answer_before_the_questions(sim: WeChatSimulator) -> None:
     reply = sim.send_text("o-e7", "上海的康复救助标准是多少钱").text
     assert "没有写救助金额" in reply and "沪府发〔2025〕1号" in reply
-    assert "我再问几个问题" in reply
+    assert "帮我算" in reply  # the personal check is offered, not started
+    assert "回复“算了”可随时停止" in sim.send_text("o-e7", "帮我算").text
 
 
 def test_can_we_gets_the_cited_rule_for_that_family_before_the_questions(sim: WeChatSimulator) -> None:
     reply = sim.send_text("o-e7b", "上海户籍孩子能享受康复救助吗").text
     assert reply.startswith("可以。上海户籍、未满18周岁") and "依据：沪府发〔2025〕1号 一（一）" in reply
     assert "居住证" not in reply  # the residence-permit rule is another family's
-    assert "我再问几个问题" in reply and "孩子现在几岁了" in reply
+    assert "帮我算" in reply and "几岁" not in reply  # facts first; questions only when the parent wants them
+    follow = sim.send_text("o-e7b", "4岁").text  # answering with a fact starts the check
+    assert "几岁" not in follow and follow
 
 
 def test_eligibility_question_about_another_region_starts_over(sim: WeChatSimulator) -> None:

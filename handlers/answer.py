@@ -1,0 +1,313 @@
+"""Answer first: a parent's question gets the cited fact in the first reply.
+
+Everything a conversation handler did not take comes here. One ranking over the whole knowledge base
+(the intent model's probabilities are one feature, never a gate) picks the entry; what the parent
+already said (region, age, residency, hardship, certificate, diagnosis) decides a verdict when the
+rules can decide it. Only then, and only when it changes the answer, do we ask something: the region
+when answers differ by region, a two-item menu (the entries' own questions) when two topics tie, or
+the personal check — offered, never started unasked.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dispatch import BaseHandler, Context, Reply
+from handlers.base import DialogueHandler, clear_dialogue, set_dialogue
+from handlers.eligibility import next_step
+from handlers.escalation import escalate
+from handlers.texts import region_choices, region_name, say
+
+# Intents whose messages are questions about the documents (the rest are conversation: greeting, human…).
+POLICY_INTENTS = ("apply_aid", "eligibility", "aid_amount", "rescreen", "institution", "education",
+                  "living_assistance", "family_support")
+VERDICT_INTENTS = ("eligibility", "aid_amount", "apply_aid")
+PROFILE_FACTS = ("age", "diagnosis", "residency", "hardship", "disability_certificate", "sunshine_card")
+CONTEXT_SECONDS = 30 * 60  # a follow-up leans on the previous question for this long
+_ELLIPTICAL = re.compile(r"^(那|那么|那如果|如果|要是|假如|还有|另外)|呢[?？。!！]*$|^(那)?(上|读)?(大学|高中|初中|小学|幼儿园)")
+_SHORT_FOLLOW_UP = 16  # characters: longer messages carry their own topic
+
+
+@dataclass
+class Question:
+    """What we are answering: the text to rank, the region it is about, and the facts the parent gave."""
+
+    text: str
+    region: str | None
+    facts: dict[str, Any] = field(default_factory=dict)
+    intent: str | None = None
+    confidence: float | None = None
+    probs: dict[str, float] = field(default_factory=dict)
+    decision: str = ""
+
+
+def recent_context(ctx: Context) -> dict[str, Any] | None:
+    """The previous question's topic, region and facts, if it was asked recently."""
+    context = (ctx.user.dialogue or {}).get("context")
+    if not context or time.time() - float(context.get("at", 0)) > CONTEXT_SECONDS:
+        return None
+    return dict(context)
+
+
+def remember_context(ctx: Context, question: Question, entry_id: str | None) -> None:
+    """Keep the question's topic for a follow-up ("那7岁以后呢"); replaced by the next question."""
+    state = dict(ctx.user.dialogue or {})
+    state["context"] = {"text": question.text[:200], "region": question.region, "facts": question.facts,
+                        "entry": entry_id, "at": int(time.time())}
+    ctx.user.dialogue = state
+
+
+def is_follow_up(text: str) -> bool:
+    """An elliptical question that needs the previous one's topic."""
+    stripped = text.strip()
+    return len(stripped) <= _SHORT_FOLLOW_UP and bool(_ELLIPTICAL.search(stripped))
+
+
+def read_question(ctx: Context, text: str | None = None) -> Question:
+    """The question with its region (this message, a recent question, then the family's) and facts."""
+    text = ctx.text if text is None else text
+    result = ctx.classification
+    slots = result.slots
+    facts = {k: slots[k] for k in PROFILE_FACTS if slots.get(k) is not None}
+    region = slots.get("region")
+    context = recent_context(ctx)
+    if context and is_follow_up(text):
+        facts = {**context.get("facts", {}), **facts}
+        region = region or context.get("region")
+        text = f"{context['text']} {text}"
+    probs = dict(result.alternatives) if result.intent in POLICY_INTENTS or result.decision != "answer" else {}
+    return Question(text, region or ctx.user.region, facts, result.intent, result.confidence, probs,
+                    result.decision)
+
+
+def asks_verdict(ctx: Context, question: Question) -> bool:
+    """"Can we get it / how much?" — a question the rules can answer for this family."""
+    if question.intent in ("eligibility", "aid_amount") and question.decision == "answer":
+        return True
+    normalized = ctx.services.engine.normalize(question.text)
+    return any(cue in normalized for cue in ctx.services.kb.settings.verdict_cues)
+
+
+def answer_question(ctx: Context, question: Question) -> Reply | None:
+    """The first reply to a question about the documents, or None when the documents do not cover it."""
+    kb = ctx.services.kb
+    verdict_asked = asks_verdict(ctx, question)
+    pending = None  # the rules' result when the parent's facts leave the verdict open
+    if verdict_asked and question.region and question.facts:
+        result = evaluate(ctx, question.region, question.facts)
+        if result.status in ("eligible", "not_eligible"):
+            return verdict_reply(ctx, question, result)
+        pending = result if result.status == "need_info" else None
+    gate = question.intent if question.decision == "answer" and question.intent in POLICY_INTENTS else None
+    found = kb.answer(question.text, question.region, gate, residency=question.facts.get("residency"),
+                      intent_probs=question.probs or None, age=question.facts.get("age"))
+    if found.kind == "ask_region" or (found.kind == "not_covered" and question.region is None
+                                      and question.intent in POLICY_INTENTS and question.probs):
+        return ask_region(ctx, question)
+    if found.kind == "choose":
+        entries = [kb.entry(entry_id) for entry_id in found.entry_ids]
+        labels = [e.questions[0] for e in entries if e is not None]
+        set_dialogue(ctx, **{"await": "choose", "entries": found.entry_ids, "region": question.region,
+                             "facts": question.facts, "text": question.text[:500]})
+        return Reply(text=say("choose_entry", first=labels[0], second=labels[1]), outcome="clarified",
+                     intent=question.intent, confidence=question.confidence)
+    entry = kb.entry(found.entry_ids[0]) if found.kind == "answer" else None
+    doubtful = any(v is False for v in question.facts.values()) or question.facts.get("diagnosis") == "suspected"
+    if pending is not None and (entry is None or (doubtful and set(entry.intents) & set(VERDICT_INTENTS))):
+        # The facts given rule some conditions in or out but not all: say what is certain, ask what decides.
+        remember_context(ctx, question, entry.id if entry else None)
+        return next_step(ctx, {**question.facts, "region": question.region}, question.intent)
+    if entry is None:
+        if verdict_asked and question.region and question.facts:
+            remember_context(ctx, question, None)
+            return next_step(ctx, {**question.facts, "region": question.region}, question.intent)
+        return None
+    region = question.region or (found.regions[0] if len(found.regions) == 1 else None)
+    return reply_with_entry(ctx, question, entry, region, found.text)
+
+
+def ask_region(ctx: Context, question: Question) -> Reply:
+    """The answer differs by region: ask it, and keep the question to answer right after."""
+    set_dialogue(ctx, **{"await": "region", "text": question.text[:500], "intent": question.intent,
+                         "facts": question.facts})
+    return Reply(text=say("ask_region"), outcome="clarified", intent=question.intent,
+                 confidence=question.confidence)
+
+
+def evaluate(ctx: Context, region: str, facts: dict[str, Any]) -> Any:
+    profile = {**(ctx.user.profile or {}), **facts, "region": region}
+    return ctx.services.rules.evaluate(profile)
+
+
+def verdict_reply(ctx: Context, question: Question, result: Any) -> Reply:
+    from knowledge.eligibility_dialogue import format_result
+
+    remember_context(ctx, question, None)
+    if question.region and ctx.user.region is None:
+        ctx.user.region = question.region
+    return Reply(text=format_result(result), intent=question.intent or "eligibility",
+                 confidence=question.confidence)
+
+
+def reply_with_entry(ctx: Context, question: Question, entry: Any, region: str | None, text: str) -> Reply:
+    """The entry's cited answer, then the offer of a personal check for "can we / how much" entries."""
+    intent = next((i for i in entry.intents if i in VERDICT_INTENTS), entry.intents[0])
+    remember_context(ctx, Question(question.text, region, question.facts), entry.id)
+    if region and ctx.user.region is None:
+        ctx.user.region = region  # a family's first named region becomes theirs; later ones never silently
+    if intent in ("eligibility", "aid_amount") and region and region != "all":
+        offer_check(ctx, region, question.facts)
+        text = f"{text}\n{say('offer_check')}"
+    return Reply(text=text, intent=intent, confidence=question.confidence)
+
+
+def offer_check(ctx: Context, region: str, facts: dict[str, Any]) -> None:
+    """Let "帮我算" / "好" start the personal check with what we already know."""
+    state = dict(ctx.user.dialogue or {})
+    state.update({"await": "offer_check", "profile": {**facts, "region": region}})
+    ctx.user.dialogue = state
+
+
+class AnswerHandler(BaseHandler):
+    """Questions about the documents, whatever the intent model decided."""
+
+    def check(self, ctx: Context) -> Any | None:
+        if not ctx.is_text:
+            return None
+        result = ctx.classification
+        follow_up = is_follow_up(ctx.text) and recent_context(ctx) is not None
+        if result.decision == "answer" and result.intent not in POLICY_INTENTS and not follow_up:
+            return None  # a conversation intent the earlier handlers did not take (e.g. out of scope)
+        if (result.decision == "clarify" and not follow_up
+                and not any(i in POLICY_INTENTS for i, _ in result.alternatives[:2])):
+            return None
+        question = read_question(ctx)
+        if result.slots.get("other_place") and not result.slots.get("region"):
+            return ("other_place", question)
+        return ("question", question)
+
+    def handle(self, ctx: Context, found: Any) -> Reply:
+        kind, question = found
+        if kind == "other_place":
+            lead = say("other_place", place=ctx.classification.slots["other_place"])
+            return escalate(ctx, "not_covered", question.intent, question.confidence, lead=lead)
+        reply = answer_question(ctx, question)
+        if reply is not None:
+            return reply
+        if question.intent not in POLICY_INTENTS:  # not a question about the documents at all
+            return escalate(ctx, "fallback", question.intent, question.confidence)
+        return escalate(ctx, "not_covered", question.intent, question.confidence,
+                        lead=ctx.services.kb.settings.messages["not_covered"])
+
+
+def is_stop(text: str) -> bool:
+    """"算了" / "不用了": the parent does not want to go on with our question (never a ticket)."""
+    from handlers.eligibility import STOP_WORDS
+
+    text = text.strip().rstrip("。.!！")
+    return len(text) <= 8 and any(word in text for word in STOP_WORDS)
+
+
+def parse_region_choice(ctx: Context) -> str | None:
+    """A digit 1-5 from the region menu, or a place name the intent engine recognises."""
+    text = ctx.text.strip().rstrip("。.")
+    choices = region_choices()
+    if text.isdigit() and 1 <= int(text) <= len(choices):
+        return choices[int(text) - 1]
+    return ctx.classification.slots.get("region")
+
+
+class RegionAnswerHandler(DialogueHandler):
+    """The parent answers "which region?": the question that needed it is answered now."""
+
+    name = "region"
+
+    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+        if is_stop(ctx.text):
+            clear_dialogue(ctx)
+            return Reply(text=say("eligibility_stopped"), intent=state.get("intent"))
+        region = parse_region_choice(ctx)
+        if region is None:
+            if ctx.classification.slots.get("other_place") and len(ctx.text) <= 12:
+                clear_dialogue(ctx)
+                lead = say("other_place", place=ctx.classification.slots["other_place"])
+                return escalate(ctx, "not_covered", state.get("intent"), None, lead=lead)
+            return None
+        ctx.user.region = region  # the parent told us: this is theirs now
+        clear_dialogue(ctx)
+        if not state.get("text"):
+            return Reply(text=say("region_set", region=region_name(region)) + say("region_next"), intent=None)
+        question = Question(state["text"], region, dict(state.get("facts") or {}), state.get("intent"))
+        ctx.reroute(state["text"])
+        question.probs = dict(ctx.classification.alternatives)
+        reply = answer_question(ctx, question)
+        if reply is None:
+            return escalate(ctx, "not_covered", question.intent, None,
+                            lead=ctx.services.kb.settings.messages["not_covered"])
+        return reply
+
+
+class ChooseEntryHandler(DialogueHandler):
+    """The parent picked 1 or 2 from the two questions we offered."""
+
+    name = "choose"
+    CHOICES = {"1": 0, "2": 1, "一": 0, "二": 1, "第一个": 0, "第二个": 1}
+
+    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+        if is_stop(ctx.text):
+            clear_dialogue(ctx)
+            return Reply(text=say("eligibility_stopped"))
+        index = self.CHOICES.get(ctx.text.strip().rstrip("。.").strip())
+        if index is None:
+            return None
+        entry = ctx.services.kb.entry(state["entries"][index])
+        clear_dialogue(ctx)
+        if entry is None:
+            return None
+        region = state.get("region")
+        question = Question(state.get("text", ""), region, dict(state.get("facts") or {}))
+        return reply_with_entry(ctx, question, entry, region, ctx.services.kb.render(entry, region))
+
+
+class OfferCheckHandler(DialogueHandler):
+    """After an answer, "帮我算" / "好" starts the personal eligibility check with the facts given."""
+
+    name = "offer_check"
+    YES = ("帮我算", "算一算", "帮我看看", "好", "好的", "可以", "要", "行", "嗯", "是", "1", "测一测", "帮我查")
+
+    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+        text = ctx.text.strip().rstrip("。.!！")
+        profile = dict(state.get("profile") or {})
+        facts = {k: v for k, v in ctx.classification.slots.items() if k in PROFILE_FACTS}
+        if facts and len(text) <= 12:  # "4岁" / "有残疾证": the parent starts the check by answering
+            return next_step(ctx, {**profile, **facts}, "eligibility")
+        if text not in self.YES and not text.startswith(("帮我算", "算一下", "帮我看")):
+            return None
+        return next_step(ctx, profile, "eligibility")
+
+
+class RegionStatementHandler(BaseHandler):
+    """"我在綦江": a message that only tells us where the family is. Remember it and say so."""
+
+    _FILLER = re.compile(r"[我们家在是住的人啊呢哦了这边那边户口户籍孩子娃儿区市县，。,.!！\s]")
+
+    def check(self, ctx: Context) -> Any | None:
+        if not ctx.is_text:
+            return None
+        region = ctx.classification.slots.get("region")
+        if not region or (is_follow_up(ctx.text) and recent_context(ctx) is not None):
+            return None  # "那诸暨呢" asks the previous question about another region
+        rest = ctx.classification.normalized
+        for words in ctx.services.kb.settings.region_aliases.values():
+            for word in words:
+                rest = rest.replace(word, "")
+        rest = self._FILLER.sub("", rest)
+        return region if len(rest) <= 2 else None
+
+    def handle(self, ctx: Context, found: Any) -> Reply:
+        ctx.user.region = found
+        clear_dialogue(ctx)
+        return Reply(text=say("region_set", region=region_name(found)) + say("region_next"), intent=None)
