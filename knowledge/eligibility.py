@@ -1,8 +1,11 @@
 """Eligibility engine: evaluates a family's profile against the policy rules in knowledge/rules/*.yaml.
 
 Rules of one policy form a decision list: the first rule whose conditions hold gives the outcome, and when
-none can hold the child is not eligible. Conditions are three-valued; while an unknown fact could still change
-the outcome the result is `need_info`, listing the missing facts with the most decisive question first.
+none can hold the child is not eligible. Conditions are three-valued. The status answers "does the child
+qualify": while an unknown fact could still change that, the result is `need_info`, listing the missing facts
+with the most decisive question first; when every possible outcome is eligible and the unknown facts only
+change an amount (綦江's transport subsidy for a 0—6 child), the result is `eligible`, the amounts that are
+not yet sure stay null with each possible case among the reasons, and the facts are listed in `missing`.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import Any
 from knowledge.eligibility_conditions import Tri
 from knowledge.eligibility_dialogue import question_text
 from knowledge.eligibility_model import AMOUNT_FIELDS, Policy, Rule
-from knowledge.eligibility_reasons import Reason, decided_reasons, reason_from
+from knowledge.eligibility_reasons import Reason, decided_reasons, open_reasons, reason_from
 from knowledge.eligibility_rules import RuleBookError, load_policies
 from knowledge.profile import BOOLS, ENUMS, FIELD_ORDER, Profile, ProfileError
 
@@ -96,15 +99,21 @@ class RuleBook:
                 chosen.rule.id if chosen.rule else None, dict(chosen.amounts),
                 reasons=decided_reasons(policy, chosen.rule, p))
         missing = _order_missing(policy, p, cands)
-        common, reasons = {}, []
-        for key in AMOUNT_FIELDS:
-            values = {repr(c.amounts.get(key)) for c in cands}
-            value = cands[0].amounts.get(key)
-            if len(values) == 1 and value is not _UNKNOWN and value is not None:
-                common[key] = value
+        common = _common_amounts(cands)
+        if all(c.rule is not None and c.rule.status == "eligible" for c in cands):
+            rules = list({c.rule.id: c.rule for c in cands}.values())
+            differing = tuple(k for k in AMOUNT_FIELDS if k not in common)
+            return EligibilityResult(
+                "eligible", policy.document, policy.region, rules[0].id if len(rules) == 1 else None,
+                {k: common.get(k) for k in AMOUNT_FIELDS}, missing,
+                reasons=open_reasons(policy, rules, differing, p))
+        reasons = []
+        for key, value in common.items():
+            if value is not None:
                 reasons += [reason_from(case.text, case.source) for case in cands[0].rule.amounts[key]
                             if case.value == value][:1]
-        return EligibilityResult("need_info", policy.document, policy.region, None, common, missing,
+        return EligibilityResult("need_info", policy.document, policy.region, None,
+                                 {k: v for k, v in common.items() if v is not None}, missing,
                                  question_text(missing[0]), reasons)
 
     def _outside_validity(self, policy: Policy, p: Profile) -> EligibilityResult:
@@ -134,7 +143,7 @@ def _amounts(rule: Rule, p: Profile) -> tuple[dict[str, Any], tuple[str, ...]]:
     for key in AMOUNT_FIELDS:
         amounts[key] = None
         for case in rule.amounts.get(key, ()):
-            hit = True if case.when is None else case.when.evaluate(p)
+            hit = case.applies(p)
             if hit is None:
                 amounts[key] = _UNKNOWN
                 unknown += case.when.unknown_fields(p)
@@ -143,6 +152,17 @@ def _amounts(rule: Rule, p: Profile) -> tuple[dict[str, Any], tuple[str, ...]]:
                 amounts[key] = case.value
                 break
     return amounts, tuple(unknown)
+
+
+def _common_amounts(cands: list[_Candidate]) -> dict[str, Any]:
+    """Amounts every candidate agrees on (None included: "the document gives none"); unsure ones left out."""
+    common = {}
+    for key in AMOUNT_FIELDS:
+        values = {repr(c.amounts.get(key)) for c in cands}
+        value = cands[0].amounts.get(key)
+        if len(values) == 1 and value is not _UNKNOWN:
+            common[key] = value
+    return common
 
 
 def _missing_fields(cands: list[_Candidate]) -> list[str]:

@@ -19,11 +19,43 @@ class Condition:
     text: str
     params: dict[str, Any]
     source: Any  # eligibility_rules.Source
+    if_not: str = ""  # what would change it, shown when the condition fails ("满 1 年后可以申请")
+    definition: str = ""  # a word the document uses without a number, read as this threshold
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Profile fields the condition reads: `since_age` also needs the child's age."""
+        return (self.field, "age") if "since_age" in self.params else (self.field,)
+
+    def unknown_fields(self, profile: Any) -> list[str]:
+        return [f for f in self.fields if profile.get(f) is None] if self.evaluate(profile) is None else []
 
     def evaluate(self, profile: Any) -> Tri:
+        if "since_age" in self.params:
+            return self._since_age(profile)
         value = profile.get(self.field)
         if value is None:
             return None
+        return self._test(value)
+
+    def _since_age(self, profile: Any) -> Tri:
+        """Years of `field` (years aided) that fell at or after `since_age`: the 5-year limit written on the
+        7—17 tier counts only years after the 7th birthday, which can be no more than age − 7 (aid assumed
+        continuous). Decided from the age alone when age − 7 already settles the threshold."""
+        years, age = profile.get(self.field), profile.get("age")
+        bound = None if age is None else max(0.0, age - self.params["since_age"])
+        if years is not None and bound is not None:
+            return self._test(min(years, bound))
+        known = years if bound is None else bound  # an upper bound of the counted years
+        if known is None:
+            return None
+        if "under" in self.params and known < self.params["under"]:
+            return True
+        if "at_least" in self.params and known < self.params["at_least"]:
+            return False
+        return None
+
+    def _test(self, value: Any) -> bool:
         p = self.params
         ok = True
         if "equals" in p:
@@ -102,7 +134,7 @@ class Expr:
         if self.evaluate(profile) is not None:
             return []
         if self.op == "cond":
-            return [self.condition.field]
+            return self.condition.unknown_fields(profile)
         out: list[str] = []
         for child in self.children:
             out += child.unknown_fields(profile)

@@ -33,6 +33,13 @@ def _first_source(item: Expr, profile: Any, want: bool | None = None) -> Any:
     return conds[0].source
 
 
+def _fixes(expr: Expr, profile: Any) -> list[Reason]:
+    """What would change a failed condition (its `if_not`: a certificate, a diagnosis by the designated body…),
+    one line each, cited like the condition."""
+    conditions = {c.name: c for c in expr.conditions()}.values()
+    return [reason_from(c.if_not, c.source) for c in conditions if c.if_not and c.evaluate(profile) is not True]
+
+
 def _item_reason(item: Expr, value: bool, status: str, profile: Any) -> Reason:
     inner = item.children[0] if item.op == "not" else None
     if status == "eligible" and value:
@@ -50,21 +57,82 @@ def _item_reason(item: Expr, value: bool, status: str, profile: Any) -> Reason:
     return reason_from(f"不符合：{item.describe()}", _first_source(item, profile, False))
 
 
+def _failure(item: Expr, value: bool, status: str, profile: Any) -> list[Reason]:
+    """The failed condition with its clause, then what would change it."""
+    inner = item.children[0] if item.op == "not" and value else item
+    return [_item_reason(item, value, status, profile), *_fixes(inner, profile)]
+
+
+def _notes(notes: Any, prefix: str = "", profile: Any = None) -> list[Reason]:
+    return [reason_from(prefix + n.text, n.source) for n in notes if profile is None or n.shown(profile)]
+
+
+def _cases(rule: Rule, key: str, profile: Any) -> list[Any]:
+    """The amount case that applies; while a fact is unknown, every case still possible."""
+    out = []
+    for case in rule.amounts.get(key, ()):
+        hit = case.applies(profile)
+        if hit is False:
+            continue
+        out.append(case)
+        if hit:
+            break
+    return out
+
+
+def _amounts(rule: Rule, profile: Any, open_first: bool) -> tuple[list[Reason], list[Reason]]:
+    """(amounts still open: each possible case, e.g. 困难家庭 500 元 / 其他家庭 300 元; amounts that are sure)."""
+    open_, sure = [], []
+    for key in AMOUNT_FIELDS:
+        cases = _cases(rule, key, profile)
+        target = open_ if len(cases) > 1 or (cases and cases[0].applies(profile) is None) else sure
+        target += [reason_from(c.text, c.source) for c in cases]
+    return (open_, sure) if open_first else ([], open_ + sure)
+
+
 def decided_reasons(policy: Policy, rule: Rule | None, profile: Any) -> list[Reason]:
+    """Most important first (a phone shows the first few): for a refusal the failed condition, its clause
+    and what would change it; for an eligible answer the conditions stated but not checked (前提), the notes
+    that qualify an amount, the amounts still open, then the conditions met and the sure amounts."""
     if rule is None:
         rule, values = _closest_rule(policy, profile)
-        reasons = [_item_reason(item, False, rule.status, profile)
-                   for item, v in zip(rule.when.top_items(), values, strict=True) if v is False]
-        return reasons + [reason_from(n.text, n.source) for n in policy.not_eligible_notes]
-    reasons = [_item_reason(item, True, rule.status, profile) for item in rule.when.top_items()]
-    for key in AMOUNT_FIELDS:
-        for case in rule.amounts.get(key, ()):
-            if case.when is None or case.when.evaluate(profile):
-                reasons.append(reason_from(case.text, case.source))
-                break
-    reasons += [reason_from(n.text, n.source) for n in rule.notes]
-    extra = policy.notes if rule.status == "eligible" else policy.not_eligible_notes
-    return reasons + [reason_from(n.text, n.source) for n in extra]
+        reasons = [r for item, v in zip(rule.when.top_items(), values, strict=True) if v is False
+                   for r in _failure(item, False, rule.status, profile)]
+        return reasons + _notes(policy.not_eligible_notes)
+    if rule.status == "not_covered":  # the document does not speak about this family: its notes say so
+        return _notes(rule.notes, profile=profile)
+    if rule.status != "eligible":  # a refusal names what fails ("不符合：…"), not the facts around it
+        items = rule.when.top_items()
+        shown = [item for item in items if item.op == "not"] or items
+        reasons = [r for item in shown for r in _failure(item, True, rule.status, profile)]
+        reasons += _notes(rule.notes, profile=profile)
+        return reasons + (_notes(policy.not_eligible_notes) if rule.status == "not_eligible" else [])
+    open_, sure = _amounts(rule, profile, open_first=True)
+    met = [_item_reason(item, True, rule.status, profile) for item in rule.when.top_items()]
+    return (_notes(rule.assumes, "前提：", profile) + _notes(rule.notes, profile=profile) + open_
+            + _notes(policy.notes) + met + sure)
+
+
+def open_reasons(policy: Policy, rules: list[Rule], differing: tuple[str, ...], profile: Any) -> list[Reason]:
+    """Eligible whatever the facts still unknown, which only change amounts or which clause pays: for each
+    possible rule, the facts that would make it the one ("若在区外定点康复机构康复训练") and its amounts that
+    differ; then the conditions every possible rule shares."""
+    if len(rules) == 1:
+        return decided_reasons(policy, rules[0], profile)
+    def prefix(rule: Rule) -> str:
+        unknown = [item for item in rule.when.top_items() if item.evaluate(profile) is None]
+        return f"若{'、'.join(item.describe() for item in unknown)}：" if unknown else "其他情况："
+
+    def lines(rule: Rule, keys: tuple[str, ...]) -> list[Reason]:
+        return [reason_from(prefix(rule) + c.text, c.source) for key in keys for c in _cases(rule, key, profile)]
+
+    first, rest = differing[:1], differing[1:]  # the main amount and its 前提 together, then the others
+    reasons = [r for rule in rules for r in lines(rule, first) + _notes(rule.assumes, f"{prefix(rule)}前提是", profile)]
+    reasons += [r for rule in rules for r in lines(rule, rest)]
+    shared = [item for item in rules[0].when.top_items()
+              if item.evaluate(profile) is True and all(item in r.when.top_items() for r in rules[1:])]
+    reasons += _notes(policy.notes) + [_item_reason(item, True, "eligible", profile) for item in shared]
+    return list({(r.text, r.source): r for r in reasons}.values())
 
 
 def _closest_rule(policy: Policy, profile: Any) -> tuple[Rule, list]:

@@ -16,8 +16,12 @@ POLICY_KEYS = {
     "region", "document", "title", "valid_from", "valid_to", "validity_source", "conditions", "rules",
     "notes", "not_eligible_notes", "shared",
 }
-RULE_KEYS = {"id", "title", "when", "status", "notes", *AMOUNT_FIELDS}
+RULE_KEYS = {"id", "title", "when", "status", "notes", "assumes", *AMOUNT_FIELDS}
 CONDITION_KINDS = ("equals", "in", "min_years", "max_years", "under", "at_least")
+# `since_age: 7` on years_aided counts only the years after that birthday (needs `under` or `at_least`);
+# `if_not` says what would change a failed condition; `definition` reads a word of the document that has
+# no number (儿童) as the threshold given, and says so.
+CONDITION_EXTRAS = ("since_age", "if_not", "definition")
 
 
 class RuleBookError(KnowledgeError):
@@ -47,7 +51,8 @@ class _Ctx:
         src = self.mapping(node.get(key), f"{where}: '{key}'", node)
         return Source(self.text(src, "document", where), self.text(src, "clause", where), self.text(src, "quote", where))
 
-    def notes(self, node: Any, where: str, parent: Any) -> tuple[Note, ...]:
+    def notes(self, node: Any, where: str, parent: Any, conditions: dict[str, Condition] | None = None
+              ) -> tuple[Note, ...]:
         if node is None:
             return ()
         if not isinstance(node, list):
@@ -55,7 +60,15 @@ class _Ctx:
         out = []
         for item in node:
             item = self.mapping(item, f"{where} item", parent)
-            out.append(Note(self.text(item, "text", where), self.source(item, where)))
+            unknown = set(item) - {"text", "source", "when"}
+            if unknown:
+                raise self.fail(item, f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+            when = None
+            if item.get("when") is not None:
+                if conditions is None:
+                    raise self.fail(item, f"{where}: 'when' is only allowed on a rule's notes and assumes")
+                when = _expr(self, item["when"], conditions, item, where)
+            out.append(Note(self.text(item, "text", where), self.source(item, where), when))
         return tuple(out)
 
 
@@ -103,7 +116,7 @@ def _condition(ctx: _Ctx, name: str, node: Any, parent: Any) -> Condition:
     node = ctx.mapping(node, f"condition {name!r}", parent)
     if not name.startswith("condition_"):
         raise ctx.fail(node, f"condition {name!r}: names must start with 'condition_'")
-    unknown = set(node) - {"text", "field", "source", *CONDITION_KINDS}
+    unknown = set(node) - {"text", "field", "source", *CONDITION_KINDS, *CONDITION_EXTRAS}
     if unknown:
         raise ctx.fail(node, f"condition {name!r}: unknown key(s): {', '.join(sorted(unknown))}")
     fld = ctx.text(node, "field", f"condition {name!r}")
@@ -112,6 +125,10 @@ def _condition(ctx: _Ctx, name: str, node: Any, parent: Any) -> Condition:
     params = {k: node[k] for k in CONDITION_KINDS if k in node}
     if not params:
         raise ctx.fail(node, f"condition {name!r}: needs one of {', '.join(CONDITION_KINDS)}")
+    extras = {}
+    for key in ("if_not", "definition"):
+        if key in node:
+            extras[key] = ctx.text(node, key, f"condition {name!r}")
     for kind, value in params.items():
         values = value if kind == "in" else [value]
         if kind == "in" and not isinstance(value, list):
@@ -124,8 +141,15 @@ def _condition(ctx: _Ctx, name: str, node: Any, parent: Any) -> Condition:
                 check_value(fld, v)
             except ProfileError as exc:
                 raise ctx.fail(node, f"condition {name!r}: {exc}") from None
+    if "since_age" in node:
+        since = node["since_age"]
+        if fld not in NUMBERS or isinstance(since, bool) or not isinstance(since, int | float) or since < 0:
+            raise ctx.fail(node, f"condition {name!r}: 'since_age' must be a number on a numeric field")
+        if not {"under", "at_least"} & set(params):
+            raise ctx.fail(node, f"condition {name!r}: 'since_age' needs 'under' or 'at_least'")
+        params["since_age"] = since
     return Condition(name, fld, ctx.text(node, "text", f"condition {name!r}"), params,
-                     ctx.source(node, f"condition {name!r}"))
+                     ctx.source(node, f"condition {name!r}"), **extras)
 
 
 def _rule(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any) -> Rule:
@@ -146,8 +170,13 @@ def _rule(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any) -
         if status != "eligible":
             raise ctx.fail(node, f"{where}: only eligible rules may carry '{key}'")
         amounts[key] = _amount(ctx, node[key], conditions, node, f"{where} {key}")
-    return Rule(rid, str(node.get("title") or rid), when, status, amounts,
-                ctx.notes(node.get("notes"), f"{where} notes", node))
+    assumes = ctx.notes(node.get("assumes"), f"{where} assumes", node, conditions)
+    if assumes and status != "eligible":
+        raise ctx.fail(node, f"{where}: only eligible rules may carry 'assumes'")
+    notes = ctx.notes(node.get("notes"), f"{where} notes", node, conditions)
+    if status == "not_covered" and not notes:
+        raise ctx.fail(node, f"{where}: a not_covered rule needs notes saying what the document leaves out")
+    return Rule(rid, str(node.get("title") or rid), when, status, amounts, notes, assumes)
 
 
 def _expr(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any, where: str) -> Expr:
@@ -165,15 +194,30 @@ def _amount(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any,
     cases = []
     for case in raw_cases:
         case = ctx.mapping(case, where, node)
-        unknown = set(case) - {"when", "value", "text", "source"}
+        unknown = set(case) - {"when", "value", "text", "source", "completed_by"}
         if unknown:
             raise ctx.fail(case, f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+        if "value" not in case:
+            raise ctx.fail(case, f"{where}: 'value' is required (null: the document gives no sure figure)")
         value = case.get("value")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise ctx.fail(case, f"{where}: 'value' must be a non-negative number")
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
+            raise ctx.fail(case, f"{where}: 'value' must be a non-negative number or null")
         when = _expr(ctx, case["when"], conditions, case, where) if case.get("when") is not None else None
-        cases.append(AmountCase(when, value, ctx.text(case, "text", where), ctx.source(case, where)))
+        from_day = _month_after(ctx, case, where) if case.get("completed_by") is not None else None
+        cases.append(AmountCase(when, value, ctx.text(case, "text", where), ctx.source(case, where), from_day))
     return tuple(cases)
+
+
+def _month_after(ctx: _Ctx, case: dict, where: str) -> dt.date:
+    """`completed_by: 2024-06` (a task list's 完成时间 2024年6月): the figure is sure from 2024-07-01."""
+    raw = str(case["completed_by"])
+    try:
+        year, month = (int(part) for part in raw.split("-"))
+        if not 1 <= month <= 12:
+            raise ValueError(raw)
+        return dt.date(year + month // 12, month % 12 + 1, 1)
+    except ValueError:
+        raise ctx.fail(case, f"{where}: 'completed_by' must be a month YYYY-MM, got {raw!r}") from None
 
 
 def load_policies(root: Path | None = None) -> dict[str, Policy]:

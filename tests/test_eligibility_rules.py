@@ -15,7 +15,7 @@ from knowledge.profile import Profile, ProfileError
 
 ROOT = Path(__file__).resolve().parents[1] / "knowledge"
 RULES = sorted(p for p in (ROOT / "rules").glob("*.yaml") if p.name != "questions.yaml")
-NUMERIC_KEYS = ("value", "under", "at_least", "min_years", "max_years")
+NUMERIC_KEYS = ("value", "under", "at_least", "min_years", "max_years", "since_age")
 
 
 def squash(text: str) -> str:
@@ -65,11 +65,18 @@ def test_every_number_is_in_its_quote(path):
                     day = owner[key]
                     assert {day.year, day.month, day.day} <= quoted, (key, src["quote"])
             continue
+        # A word the document uses without a number (广西's “儿童”) may be read as a threshold only when the
+        # condition says so in `definition`; that number must then be in the definition, nowhere else.
+        allowed = quoted | numbers(owner.get("definition", ""))
         for key in NUMERIC_KEYS:
             value = owner.get(key)
             if isinstance(value, int | float) and not isinstance(value, bool):
-                assert float(value) in quoted, (where, key, value, src["quote"])
-        assert numbers(owner.get("text", "")) <= quoted, (where, owner.get("text"), src["quote"])
+                assert float(value) in allowed, (where, key, value, src["quote"])
+        for key in ("text", "if_not"):
+            assert numbers(owner.get(key, "")) <= allowed, (where, owner.get(key), src["quote"])
+        if owner.get("completed_by") is not None:  # 完成时间 2024年6月 -> completed_by: 2024-06
+            year, month = (int(part) for part in str(owner["completed_by"]).split("-"))
+            assert {year, month} <= quoted, (where, owner["completed_by"], src["quote"])
 
 
 @pytest.mark.parametrize("path", RULES, ids=lambda p: p.stem)
@@ -196,6 +203,31 @@ BAD_YAML = {
         14,
     ),
     "validity without citation": ("region: x\ndocument: D\nvalid_from: 2025-01-01\nrules: []\n", 1),
+    "since_age without a threshold": (
+        "region: x\ndocument: D\nconditions:\n  condition_a:\n    text: t\n    field: years_aided\n    min_years: 1\n"
+        "    since_age: 7\n    source: {document: D, clause: c, quote: q}\nrules:\n  - id: r\n    when: [condition_a]\n"
+        "    status: eligible\n",
+        5,
+    ),
+    "assumes on a refusal": (
+        "region: x\ndocument: D\nconditions:\n  condition_a:\n    text: t\n    field: hardship\n    equals: true\n"
+        "    source: {document: D, clause: c, quote: q}\nrules:\n  - id: r\n    when: [condition_a]\n"
+        "    status: not_eligible\n    assumes:\n      - {text: t, source: {document: D, clause: c, quote: q}}\n",
+        10,
+    ),
+    "not_covered without notes": (
+        "region: x\ndocument: D\nconditions:\n  condition_a:\n    text: t\n    field: hardship\n    equals: true\n"
+        "    source: {document: D, clause: c, quote: q}\nrules:\n  - id: r\n    when: [condition_a]\n"
+        "    status: not_covered\n",
+        10,
+    ),
+    "a bad completion month": (
+        "region: x\ndocument: D\nconditions:\n  condition_a:\n    text: t\n    field: hardship\n    equals: true\n"
+        "    source: {document: D, clause: c, quote: q}\nrules:\n  - id: r\n    when: [condition_a]\n"
+        "    status: eligible\n    annual_cap_yuan:\n      completed_by: 2024-13\n      value: 1\n      text: t\n"
+        "      source: {document: D, clause: c, quote: q}\n",
+        14,
+    ),
 }
 
 

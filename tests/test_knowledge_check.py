@@ -78,7 +78,7 @@ def test_quote_matching_ignores_line_breaks_and_fullwidth(tree: Path) -> None:
 
 
 def test_over_long_answer_is_rejected(tree: Path) -> None:
-    _edit(tree / "entries" / "guangxi.yaml", "answer: >-\n    可以。广西落实", "answer: >-\n    " + "很" * 700 + "可以。广西落实")
+    _edit(tree / "entries" / "guangxi.yaml", "answer: >-\n    可以申请。广西落实", "answer: >-\n    " + "很" * 700 + "可以申请。广西落实")
     assert any("bytes, limit 2048" in e for e in _check(tree))
 
 
@@ -114,7 +114,7 @@ def test_near_identical_answer_is_rejected(tree: Path) -> None:
 
 
 def test_missing_field_and_wrong_type(tree: Path) -> None:
-    _edit(tree / "entries" / "chongqing.yaml", "  reviewed: 2026-11-27\n", "", )
+    _edit(tree / "entries" / "chongqing.yaml", "  reviewed: 2026-11-30\n", "", )
     _edit(tree / "entries" / "guangxi.yaml", "  intents: [institution]", "  intents: institution")
     errors = _check(tree)
     assert any("missing field 'reviewed'" in e for e in errors)
