@@ -133,7 +133,7 @@ def parse_correction(text: str) -> dict[str, Any]:
 
 _STATUS_HEAD = {
     "eligible": "【初步判断】符合《{policy}》的康复救助条件",
-    "not_eligible": "【初步判断】按《{policy}》，暂不符合救助条件",
+    "not_eligible": "【初步判断】按《{policy}》，暂不符合下面这项救助的条件",  # one scheme, not all help
     "need_info": "还需要了解一点情况，才能判断是否符合《{policy}》的条件：",
     "not_covered": "暂时没有找到适用的政策文件",
 }
