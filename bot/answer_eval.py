@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -94,8 +95,6 @@ def load_items(path: Path) -> list[EvalItem]:
 
 def _normalise(text: str) -> str:
     """Compare numbers and words as a parent reads them: 20,000 = 20000, full-width = half-width."""
-    import unicodedata
-
     return unicodedata.normalize("NFKC", text).replace(",", "").replace("，000", "000")
 
 
@@ -108,9 +107,9 @@ def judge(item: EvalItem, turn: Turn) -> str:
         return "wrong"
     if any(first_line.startswith(_normalise(w)) for w in item.first_word_not):
         return "wrong"
-    handed_over = turn.outcome == "escalated" or any(w in text for w in _HANDOVER_WORDS) and not cited
+    handed_over = turn.outcome == "escalated" or (any(w in text for w in _HANDOVER_WORDS) and not cited)
     if item.expect == "handover":
-        return "right" if handed_over or turn.outcome == "escalated" else "other"
+        return "right" if handed_over else "other"
     if item.cite and cited and _normalise(item.cite) not in {_normalise(c) for c in cited}:
         return "wrong"
     has_facts = all(any(_normalise(alt) in text for alt in group) for group in item.facts)

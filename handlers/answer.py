@@ -17,7 +17,8 @@ from typing import Any
 
 from bot.dispatch import BaseHandler, Context, Reply
 from handlers.base import DialogueHandler, clear_dialogue, set_dialogue
-from handlers.eligibility import next_step
+from handlers.clarify import CHOICE_WORDS
+from handlers.eligibility import is_stop, next_step, stop_dialogue
 from handlers.escalation import escalate
 from handlers.texts import region_choices, region_name, say
 
@@ -66,9 +67,9 @@ def is_follow_up(text: str) -> bool:
     return len(stripped) <= _SHORT_FOLLOW_UP and bool(_ELLIPTICAL.search(stripped))
 
 
-def read_question(ctx: Context, text: str | None = None) -> Question:
+def read_question(ctx: Context) -> Question:
     """The question with its region (this message, a recent question, then the family's) and facts."""
-    text = ctx.text if text is None else text
+    text = ctx.text
     result = ctx.classification
     slots = result.slots
     facts = {k: slots[k] for k in PROFILE_FACTS if slots.get(k) is not None}
@@ -116,14 +117,13 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
                      intent=question.intent, confidence=question.confidence)
     entry = kb.entry(found.entry_ids[0]) if found.kind == "answer" else None
     doubtful = any(v is False for v in question.facts.values()) or question.facts.get("diagnosis") == "suspected"
-    if pending is not None and (entry is None or (doubtful and set(entry.intents) & set(VERDICT_INTENTS))):
-        # The facts given rule some conditions in or out but not all: say what is certain, ask what decides.
+    # The facts given leave the verdict open and no entry answers, or the entry would open with a "yes" that
+    # a stated fact may contradict: say what is certain and ask what decides.
+    if (verdict_asked and question.region and question.facts) and (entry is None or (
+            pending is not None and doubtful and set(entry.intents) & set(VERDICT_INTENTS))):
         remember_context(ctx, question, entry.id if entry else None)
         return next_step(ctx, {**question.facts, "region": question.region}, question.intent)
     if entry is None:
-        if verdict_asked and question.region and question.facts:
-            remember_context(ctx, question, None)
-            return next_step(ctx, {**question.facts, "region": question.region}, question.intent)
         return None
     region = question.region or (found.regions[0] if len(found.regions) == 1 else None)
     return reply_with_entry(ctx, question, entry, region, found.text)
@@ -146,8 +146,7 @@ def verdict_reply(ctx: Context, question: Question, result: Any) -> Reply:
     from knowledge.eligibility_dialogue import format_result
 
     remember_context(ctx, question, None)
-    if question.region and ctx.user.region is None:
-        ctx.user.region = question.region
+    adopt_first_region(ctx, question.region)
     return Reply(text=format_result(result), intent=question.intent or "eligibility",
                  confidence=question.confidence)
 
@@ -156,19 +155,33 @@ def reply_with_entry(ctx: Context, question: Question, entry: Any, region: str |
     """The entry's cited answer, then the offer of a personal check for "can we / how much" entries."""
     intent = next((i for i in entry.intents if i in VERDICT_INTENTS), entry.intents[0])
     remember_context(ctx, Question(question.text, region, question.facts), entry.id)
-    if region and ctx.user.region is None:
-        ctx.user.region = region  # a family's first named region becomes theirs; later ones never silently
+    adopt_first_region(ctx, region)
     if intent in ("eligibility", "aid_amount") and region and region != "all":
         offer_check(ctx, region, question.facts)
         text = f"{text}\n{say('offer_check')}"
     return Reply(text=text, intent=intent, confidence=question.confidence)
 
 
+def adopt_first_region(ctx: Context, region: str | None) -> None:
+    """A family's first named region becomes theirs; a later one never replaces it silently."""
+    if region and region != "all" and ctx.user.region is None:
+        ctx.user.region = region
+
+
 def offer_check(ctx: Context, region: str, facts: dict[str, Any]) -> None:
     """Let "帮我算" / "好" start the personal check with what we already know."""
-    state = dict(ctx.user.dialogue or {})
-    state.update({"await": "offer_check", "profile": {**facts, "region": region}})
-    ctx.user.dialogue = state
+    set_dialogue(ctx, **{"await": "offer_check", "profile": {**facts, "region": region}})
+
+
+def hand_over_uncovered(ctx: Context, intent: str | None, confidence: float | None) -> Reply:
+    """The documents do not answer it: say so and open a ticket."""
+    return escalate(ctx, "not_covered", intent, confidence, lead=ctx.services.kb.settings.messages["not_covered"])
+
+
+def hand_over_other_place(ctx: Context, intent: str | None, confidence: float | None) -> Reply:
+    """A place outside the five documents: say so honestly and open a ticket."""
+    lead = say("other_place", place=ctx.classification.slots["other_place"])
+    return escalate(ctx, "not_covered", intent, confidence, lead=lead)
 
 
 class AnswerHandler(BaseHandler):
@@ -192,23 +205,13 @@ class AnswerHandler(BaseHandler):
     def handle(self, ctx: Context, found: Any) -> Reply:
         kind, question = found
         if kind == "other_place":
-            lead = say("other_place", place=ctx.classification.slots["other_place"])
-            return escalate(ctx, "not_covered", question.intent, question.confidence, lead=lead)
+            return hand_over_other_place(ctx, question.intent, question.confidence)
         reply = answer_question(ctx, question)
         if reply is not None:
             return reply
         if question.intent not in POLICY_INTENTS:  # not a question about the documents at all
             return escalate(ctx, "fallback", question.intent, question.confidence)
-        return escalate(ctx, "not_covered", question.intent, question.confidence,
-                        lead=ctx.services.kb.settings.messages["not_covered"])
-
-
-def is_stop(text: str) -> bool:
-    """"算了" / "不用了": the parent does not want to go on with our question (never a ticket)."""
-    from handlers.eligibility import STOP_WORDS
-
-    text = text.strip().rstrip("。.!！")
-    return len(text) <= 8 and any(word in text for word in STOP_WORDS)
+        return hand_over_uncovered(ctx, question.intent, question.confidence)
 
 
 def parse_region_choice(ctx: Context) -> str | None:
@@ -227,14 +230,11 @@ class RegionAnswerHandler(DialogueHandler):
 
     def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
         if is_stop(ctx.text):
-            clear_dialogue(ctx)
-            return Reply(text=say("eligibility_stopped"), intent=state.get("intent"))
+            return stop_dialogue(ctx, state.get("intent"))
         region = parse_region_choice(ctx)
         if region is None:
             if ctx.classification.slots.get("other_place") and len(ctx.text) <= 12:
-                clear_dialogue(ctx)
-                lead = say("other_place", place=ctx.classification.slots["other_place"])
-                return escalate(ctx, "not_covered", state.get("intent"), None, lead=lead)
+                return hand_over_other_place(ctx, state.get("intent"), None)  # escalate clears the dialogue
             return None
         ctx.user.region = region  # the parent told us: this is theirs now
         clear_dialogue(ctx)
@@ -243,24 +243,18 @@ class RegionAnswerHandler(DialogueHandler):
         question = Question(state["text"], region, dict(state.get("facts") or {}), state.get("intent"))
         ctx.reroute(state["text"])
         question.probs = dict(ctx.classification.alternatives)
-        reply = answer_question(ctx, question)
-        if reply is None:
-            return escalate(ctx, "not_covered", question.intent, None,
-                            lead=ctx.services.kb.settings.messages["not_covered"])
-        return reply
+        return answer_question(ctx, question) or hand_over_uncovered(ctx, question.intent, None)
 
 
 class ChooseEntryHandler(DialogueHandler):
     """The parent picked 1 or 2 from the two questions we offered."""
 
     name = "choose"
-    CHOICES = {"1": 0, "2": 1, "一": 0, "二": 1, "第一个": 0, "第二个": 1}
 
     def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
         if is_stop(ctx.text):
-            clear_dialogue(ctx)
-            return Reply(text=say("eligibility_stopped"))
-        index = self.CHOICES.get(ctx.text.strip().rstrip("。.").strip())
+            return stop_dialogue(ctx)
+        index = CHOICE_WORDS.get(ctx.text.strip().rstrip("。.").strip())
         if index is None:
             return None
         entry = ctx.services.kb.entry(state["entries"][index])

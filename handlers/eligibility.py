@@ -44,6 +44,17 @@ def next_step(ctx: Context, profile: dict[str, Any], intent: str | None) -> Repl
 ELIGIBILITY_INTENTS = ("eligibility", "aid_amount")
 
 
+def is_stop(text: str) -> bool:
+    """"算了" / "不用了": the parent does not want to go on with our questions (never a ticket)."""
+    text = text.strip()
+    return len(text) <= 8 and any(word in text for word in STOP_WORDS)
+
+
+def stop_dialogue(ctx: Context, intent: str | None = None) -> Reply:
+    clear_dialogue(ctx)
+    return Reply(text=say("eligibility_stopped"), intent=intent)
+
+
 def is_new_question(profile: dict[str, Any], result: Any) -> bool:
     """A confident question of another kind, or an eligibility question about another region."""
     if result.decision != "answer":
@@ -61,9 +72,8 @@ class EligibilityAnswerHandler(DialogueHandler):
 
     def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
         text = ctx.text.strip()
-        if any(word in text for word in STOP_WORDS) and len(text) <= 8:
-            clear_dialogue(ctx)
-            return Reply(text=say("eligibility_stopped"), intent=state.get("intent"))
+        if is_stop(text):
+            return stop_dialogue(ctx, state.get("intent"))
         asking, result = state["asking"], ctx.classification
         if is_new_question(state["profile"], result):
             return None  # another question: drop the dialogue and answer it first

@@ -72,9 +72,8 @@ class SlotExtractor:
         return None
 
     def other_place(self, text: str) -> str | None:
-        """A place outside the five documents, named in the message (only when no covered region is)."""
-        if self.region(text) is not None:
-            return None
+        """A place outside the five documents named in the message (`extract` keeps it only when no
+        covered region is named)."""
         return next((place for place in self._other_places if place in text), None)
 
     def age(self, text: str) -> float | None:
@@ -146,9 +145,10 @@ class SlotExtractor:
 
     def extract(self, text: str) -> dict[str, Any]:
         slots: dict[str, Any] = {}
+        region = self.region(text)
         values = {
-            "region": self.region(text),
-            "other_place": self.other_place(text),
+            "region": region,
+            "other_place": None if region else self.other_place(text),
             "age": self.age(text),
             "diagnosis": self.diagnosis(text),
             "residency": self.residency(text),

@@ -45,6 +45,7 @@ class KnowledgeBase:
     def __init__(self, entries: list[Entry], sources: dict[str, SourceDoc], settings: Settings,
                  tokenize: Tokenize) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
+        self._by_id = {e.id: e for e in self.entries}
         self.sources = sources
         self.settings = settings
         self._tokenize = tokenize
@@ -110,27 +111,25 @@ class KnowledgeBase:
         `age` leaves out entries whose every age band excludes the child."""
         s = self.settings
         region = region or self.detect_region(text)
-        known = region is not None  # without a region, near-ties across regions mean "ask the region"
         hits = self.search(text, region, intent, limit=10, residency=residency, intent_probs=intent_probs, age=age)
-        if intent is not None and s.intent_fallback and not self._covered(hits, margin=False):
+        if intent is not None and s.intent_fallback and not self._covered(hits):
             hits = self.search(text, region, None, limit=10, residency=residency, intent_probs=intent_probs,
                                age=age)
-        if not self._covered(hits, margin=False):
+        if not self._covered(hits):
             return Answer("not_covered", s.messages["not_covered"], score=hits[0].score if hits else 0.0)
         top = hits[0]
         if region is None and ALL not in top.entry.regions:
             # A region's answer never goes to a family whose region we do not know: another region's
             # document may say something else, or nothing.
             close = [h for h in hits if h.score >= s.ask_region_ratio * top.score and ALL not in h.entry.regions]
-            if close:
-                regions = [r for r in self.sources if any(r in h.entry.regions for h in close)]
-                names = "、".join(self.sources[r].name for r in regions)
-                return Answer("ask_region", s.messages["ask_region"].format(names=names),
-                              [h.entry.id for h in close], regions, top.score)
+            regions = [r for r in self.sources if any(r in h.entry.regions for h in close)]
+            names = "、".join(self.sources[r].name for r in regions)
+            return Answer("ask_region", s.messages["ask_region"].format(names=names),
+                          [h.entry.id for h in close], regions, top.score)
+        # Past this point the region is known or the best entry is general (`all` entries never compete).
+        # Two different entries for the same place scoring alike: we cannot tell which was asked.
         rival = self._runner_up(hits)
-        if rival is not None and not self._clear_winner(hits):
-            if not known:
-                return Answer("not_covered", s.messages["not_covered"], score=top.score)
+        if rival is not None and top.score < s.min_margin * rival.score:
             tied = self._tie(top, rival, intent, region, today)
             if tied is not None:
                 return tied
@@ -156,30 +155,21 @@ class KnowledgeBase:
             return Answer("answer", both, ids, list(top.entry.regions), top.score)
         return Answer("choose", "", ids, list(top.entry.regions), top.score)
 
-    def _covered(self, hits: list[Hit], margin: bool = False) -> bool:
-        """Best hit is strong enough, shares enough of the question's words, and (with `margin`) clearly
-        beats the best other entry for the same place."""
+    def _covered(self, hits: list[Hit]) -> bool:
+        """Best hit is strong enough and shares enough of the question's words."""
         if not hits or hits[0].coverage < self.settings.min_coverage:
             return False
         # A short question ("孩子符合条件吗") scores low however well it matches: enough when the entry
         # has every one of its words.
         full = hits[0].coverage >= 0.99 and hits[0].score >= self.settings.min_score_full_coverage
-        if hits[0].score < self.settings.min_score and not full:
-            return False
-        return not margin or self._clear_winner(hits)
-
-    def _clear_winner(self, hits: list[Hit]) -> bool:
-        # Two different entries for the same place scoring alike: we cannot tell which was asked, so do not
-        # guess. (Alike entries of *different* regions are answer() asking for the region instead.)
-        rival = self._runner_up(hits)
-        return rival is None or hits[0].score >= self.settings.min_margin * rival.score
+        return hits[0].score >= self.settings.min_score or full
 
     def _runner_up(self, hits: list[Hit]) -> Hit | None:
         top = hits[0].entry
         return next((h for h in hits[1:] if h.entry.id != top.id and _same_place(h.entry, top)), None)
 
     def entry(self, entry_id: str) -> Entry | None:
-        return next((e for e in self.entries if e.id == entry_id), None)
+        return self._by_id.get(entry_id)
 
     def render(self, entry: Entry, region: str | None, today: dt.date | None = None) -> str:
         """Answer text + citation line (+ disclaimer for money/eligibility, + expiry note)."""
