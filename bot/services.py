@@ -26,7 +26,8 @@ def load_engine(cache_dir: str) -> Any:
 def load_kb(cache_dir: str) -> Any:
     from knowledge import load_knowledge_base
 
-    return load_knowledge_base(tokenize=load_engine(cache_dir).tokenize, cache_dir=Path(cache_dir))
+    engine = load_engine(cache_dir)
+    return load_knowledge_base(tokenize=engine.tokenize, cache_dir=Path(cache_dir), normalize=engine.normalize)
 
 
 @cache

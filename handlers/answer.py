@@ -118,9 +118,11 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
     entry = kb.entry(found.entry_ids[0]) if found.kind == "answer" else None
     doubtful = any(v is False for v in question.facts.values()) or question.facts.get("diagnosis") == "suspected"
     # The facts given leave the verdict open and no entry answers, or the entry would open with a "yes" that
-    # a stated fact may contradict: say what is certain and ask what decides.
+    # a stated fact may contradict: say what is certain and ask what decides. An entry that lays out the
+    # bands without a "yes" is the answer (the parent reads their band; the check is offered after).
     if (verdict_asked and question.region and question.facts) and (entry is None or (
-            pending is not None and doubtful and set(entry.intents) & set(VERDICT_INTENTS))):
+            pending is not None and doubtful and set(entry.intents) & set(VERDICT_INTENTS)
+            and entry.answer.startswith(kb.settings.yes_openers))):
         remember_context(ctx, question, entry.id if entry else None)
         return next_step(ctx, {**question.facts, "region": question.region}, question.intent)
     if entry is None:

@@ -117,6 +117,10 @@ class SlotExtractor:
             return "diagnosed"
         if any(k in text for k in d["suspected"]):
             return "suspected"
+        # "7岁，低保家庭，自闭症，能不能救助": a parent who names the condition as their child's has been
+        # told it; asking "是否确诊" again is the interview parents complain about.
+        if any(k in text for k in d.get("implied", ())) and not any(k in text for k in d.get("asks_about", ())):
+            return "diagnosed"
         return None
 
     def residency(self, text: str) -> str | None:
@@ -153,8 +157,11 @@ class SlotExtractor:
             "diagnosis": self.diagnosis(text),
             "residency": self.residency(text),
         }
+        denials = self.table.get("flag_denials") or {}
         for name, keywords in self.table["flags"].items():
-            values[name] = self._flag(text, keywords)
+            # A stated denial ("家里不困难") wins: a wrong True would promise money to a family.
+            denied = any(phrase in text for phrase in denials.get(name, ()))
+            values[name] = False if denied else self._flag(text, keywords)
         values["when"] = self.when(text)
         for name, value in values.items():
             if value is not None:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from knowledge.ages import age_bands, fits_age
 from knowledge.bm25 import BM25
@@ -16,6 +19,33 @@ from knowledge.sources import DEFAULT_ROOT, SourceDoc, load_sources
 from knowledge.tokenize import JiebaTokenizer, TokenMapper
 
 Tokenize = Callable[[str], list[str]]
+Normalize = Callable[[str], str]
+_CHILD_AGE = re.compile(r"[0-9０-９零一二两三四五六七八九十.]+\s*(?:周岁|岁)(?:半|多|了)?"
+                        r"(?!\s*(?:以上|以下|以内|以后|之前|之后|前|后|到|至|—|-|~|～|及))")
+_CHAR_RUN = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")
+
+
+class Query(NamedTuple):
+    """A question as the two retrieval channels see it."""
+
+    words: tuple[str, ...]
+    chars: tuple[str, ...]
+
+
+def char_bigrams(text: str) -> list[str]:
+    """Overlapping character pairs inside each run of Chinese characters (a lone character stands alone);
+    Latin letters and digits stay whole words."""
+    grams: list[str] = []
+    for run in _CHAR_RUN.findall(text.lower()):
+        if run.isascii() or len(run) == 1:
+            grams.append(run)
+        else:
+            grams.extend(run[i:i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def _plain(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
 
 
 @dataclass(frozen=True)
@@ -43,24 +73,31 @@ class KnowledgeBase:
     """Curated entries plus a BM25 index over their questions (full weight) and answers (lower weight)."""
 
     def __init__(self, entries: list[Entry], sources: dict[str, SourceDoc], settings: Settings,
-                 tokenize: Tokenize) -> None:
+                 tokenize: Tokenize, normalize: Normalize | None = None) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
         self._by_id = {e.id: e for e in self.entries}
         self.sources = sources
         self.settings = settings
         self._tokenize = tokenize
-        self._last_query: tuple[str | None, tuple[str, ...]] = (None, ())
-        docs: list[list[str]] = []
+        self._normalize = normalize or _plain
+        self._last_query: tuple[str | None, Query] = (None, Query((), ()))
+        texts: list[str] = []
         self._question_docs: list[list[int]] = []
         for entry in self.entries:
-            self._question_docs.append([len(docs) + i for i in range(len(entry.questions))])
-            docs.extend(tokenize(q) for q in entry.questions)
-        self._answer_doc_start = len(docs)
-        docs.extend(tokenize(e.answer) for e in self.entries)
+            self._question_docs.append([len(texts) + i for i in range(len(entry.questions))])
+            texts.extend(entry.questions)
+        self._answer_doc_start = len(texts)
+        texts.extend(e.answer for e in self.entries)
+        docs = [tokenize(t) for t in texts]
         self._bm25 = BM25(docs, k1=settings.k1, b=settings.b)
-        # Age bands an entry is about (from its own words: 0—6岁, 七岁以上, 未满7周岁…); a question that
-        # gives the child's age never gets an entry whose every band excludes it.
-        self._ages = [age_bands(" ".join([e.answer, *e.questions])) for e in self.entries]
+        # A second channel over character bigrams: a dialect word, a typo or a segmentation jieba gets
+        # wrong still shares most of its characters with the entry's wording.
+        self._chars = BM25([char_bigrams(self._normalize(t)) for t in texts], k1=settings.k1, b=settings.b)
+        # Age bands an entry is about, read from its parent-style questions (0—6岁, 七岁以上, 未满7周岁…);
+        # a question that gives the child's age never gets an entry whose every band excludes it. Not
+        # from the answer: an answer names other bands in its notes ("7—17岁的标准已含交通费") without
+        # being about them.
+        self._ages = [age_bands(" ".join(e.questions)) for e in self.entries]
         self._vocab = [set().union(*(docs[d] for d in self._question_docs[i]), docs[self._answer_doc_start + i])
                        for i in range(len(self.entries))]
 
@@ -74,7 +111,7 @@ class KnowledgeBase:
         whole knowledge base: an entry's lexical score grows with the probability of its likeliest intent,
         so the model can tip a near-tie but never gates an entry out."""
         query = self._query_tokens(text)
-        if not query:
+        if not query.words:
             return []
         scored: list[tuple[float, int]] = []
         weight = self.settings.intent_weight
@@ -83,23 +120,40 @@ class KnowledgeBase:
                 continue
             if not entry.fits_residency(residency) or not fits_age(self._ages[i], age):
                 continue
-            best_question = max(self._bm25.score(query, d) for d in self._question_docs[i])
-            score = best_question + self.settings.answer_weight * self._bm25.score(
-                query, self._answer_doc_start + i)
+            score = self.entry_score(i, query)
             if intent_probs and score > 0:
                 score *= 1 + weight * max((intent_probs.get(name, 0.0) for name in entry.intents), default=0.0)
             if score > 0:
                 scored.append((score, i))
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [Hit(self.entries[i], score, self.citation(self.entries[i], region),
-                    self._bm25.coverage(query, self._vocab[i])) for score, i in scored[:limit]]
+                    self._bm25.coverage(query.words, self._vocab[i])) for score, i in scored[:limit]]
 
-    def _query_tokens(self, text: str) -> tuple[str, ...]:
-        """Tokens of a question; `answer` may search twice (with and without the intent), so the last
-        question's tokens are kept (one entry, swapped atomically)."""
+    def entry_score(self, index: int, query: Query, skip_doc: int | None = None) -> float:
+        """Lexical evidence for entry `index`: its best-matching question plus its answer at a lower
+        weight, on words and (weighted by `char_weight`) on character bigrams. `skip_doc` leaves one
+        indexed question out (leave-one-out tuning)."""
+        s = self.settings
+        questions = [d for d in self._question_docs[index] if d != skip_doc] or self._question_docs[index]
+        answer = self._answer_doc_start + index
+        words = max(self._bm25.score(query.words, d) for d in questions) + \
+            s.answer_weight * self._bm25.score(query.words, answer)
+        if not s.char_weight or not query.chars:
+            return words
+        chars = max(self._chars.score(query.chars, d) for d in questions) + \
+            s.answer_weight * self._chars.score(query.chars, answer)
+        return words + s.char_weight * chars
+
+    def _query_tokens(self, text: str) -> Query:
+        """Words and character bigrams of a question; `answer` may search twice (with and without the
+        intent), so the last question's tokens are kept (one entry, swapped atomically)."""
         last = self._last_query
         if last[0] != text:
-            last = self._last_query = (text, tuple(self._tokenize(text)))
+            # The child's own age ("娃儿3岁") says who asks, not what: it is a filter (age bands), and as
+            # words it would pull every entry that mentions an age.
+            plain = _CHILD_AGE.sub(" ", text)
+            query = Query(tuple(self._tokenize(plain)), tuple(char_bigrams(self._normalize(plain))))
+            last = self._last_query = (text, query)
         return last[1]
 
     def answer(self, text: str, region: str | None, intent: str | None,
@@ -144,12 +198,14 @@ class KnowledgeBase:
         None = answer `top`."""
         s = self.settings
         ids = [top.entry.id, rival.entry.id]
-        if not set(rival.entry.intents) & set(top.entry.intents):
-            return Answer("choose", "", ids, list(top.entry.regions), top.score) \
-                if rival.coverage >= s.min_coverage else None
-        on_topic = intent is not None and top.entry.intents[0] == intent != rival.entry.intents[0]
-        if on_topic or top.coverage >= rival.coverage + 0.1:
+        if rival.coverage < s.min_coverage:
             return None
+        same_topic = bool(set(rival.entry.intents) & set(top.entry.intents))
+        on_topic = intent is not None and top.entry.intents[0] == intent != rival.entry.intents[0]
+        if same_topic and (on_topic or top.coverage >= rival.coverage + 0.1):
+            return None
+        # Answer first: both answers when they fit a phone (the parent reads the fact now, not a menu);
+        # a menu only when they do not.
         both = f"{self.render(top.entry, region, today)}\n\n{self.render(rival.entry, region, today)}"
         if len(both) <= s.combined_max_chars:
             return Answer("answer", both, ids, list(top.entry.regions), top.score)
@@ -188,7 +244,7 @@ class KnowledgeBase:
 
 
 def load_knowledge_base(root: Path | None = None, tokenize: Tokenize | None = None,
-                        cache_dir: Path | None = None) -> KnowledgeBase:
+                        cache_dir: Path | None = None, normalize: Normalize | None = None) -> KnowledgeBase:
     """Load sources, entries and settings from `root` (default: this package); raises KnowledgeError.
 
     `tokenize` (e.g. the intent engine's) replaces our jieba segmentation; our synonyms/stop words still apply.
@@ -201,7 +257,7 @@ def load_knowledge_base(root: Path | None = None, tokenize: Tokenize | None = No
         tokenize = JiebaTokenizer(root / "data", Path(cache_dir) if cache_dir is not None else None)
     else:
         tokenize = TokenMapper(root / "data").wrap(tokenize)
-    return KnowledgeBase(entries, sources, settings, tokenize)
+    return KnowledgeBase(entries, sources, settings, tokenize, normalize)
 
 
 def _same_place(a: Entry, b: Entry) -> bool:

@@ -25,6 +25,7 @@ class Settings:
     ask_region_ratio: float
     intent_fallback: bool
     intent_weight: float
+    char_weight: float
     answer_max_bytes: int
     combined_max_chars: int
     near_duplicate_ratio: float
@@ -33,6 +34,7 @@ class Settings:
     disclaimer_if_money_intents: frozenset[str]
     messages: dict[str, str]
     verdict_cues: tuple[str, ...] = ()
+    yes_openers: tuple[str, ...] = ()
 
 
 def _get(data: Any, path: Path, *keys: str) -> Any:
@@ -75,6 +77,7 @@ def load_settings(data_dir: Path) -> Settings:
         ask_region_ratio=_number(data, path, "retrieval", "ask_region_ratio"),
         intent_fallback=bool(_get(data, path, "retrieval", "intent_fallback")),
         intent_weight=_number(data, path, "retrieval", "intent_weight"),
+        char_weight=_number(data, path, "retrieval", "char_weight"),
         answer_max_bytes=int(_number(data, path, "limits", "answer_max_bytes")),
         combined_max_chars=int(_number(data, path, "limits", "combined_max_chars")),
         near_duplicate_ratio=_number(data, path, "limits", "near_duplicate_ratio"),
@@ -82,5 +85,6 @@ def load_settings(data_dir: Path) -> Settings:
         disclaimer_intents=frozenset(_get(data, path, "disclaimer_intents")),
         disclaimer_if_money_intents=frozenset(_get(data, path, "disclaimer_if_money_intents")),
         messages={k: str(v) for k, v in messages.items()},
+        yes_openers=tuple(str(w) for w in data.get("yes_openers") or ()),
         verdict_cues=tuple(str(c) for c in data.get("verdict_cues") or ()),
     )

@@ -48,5 +48,19 @@ def citation_line(entry: Entry, region: str | None, sources: dict[str, SourceDoc
     for c in cited:
         if c.clause not in clauses.setdefault(c.document, []):
             clauses[c.document].append(c.clause)
-    body = "；".join(f"{doc} {'、'.join(cl)}" for doc, cl in clauses.items())
+    body = "；".join(f"{doc} {'、'.join(fold_clauses(cl))}" for doc, cl in clauses.items())
     return settings.messages["citation_prefix"] + body
+
+
+def fold_clauses(clauses: list[str]) -> list[str]:
+    """"附件 第3项 X（1）", "附件 第3项 X（2）" -> "附件 第3项 X（1）（2）": a phone line names each clause
+    once, without repeating the heading they share."""
+    folded: list[str] = []
+    for clause in clauses:
+        cut = clause.rfind("（")
+        head, tail = (clause[:cut], clause[cut:]) if cut > 0 else (clause, "")
+        if folded and tail and head and folded[-1].startswith(head) and folded[-1][len(head):].startswith("（"):
+            folded[-1] += tail
+        else:
+            folded.append(clause)
+    return folded

@@ -167,3 +167,28 @@ def test_residency_said_in_the_message_keeps_the_other_kind_of_family_out(
             kb_entry.residency != "residence_permit" for kb_entry in kb.entries if kb_entry.id in answer.entry_ids)
     else:
         assert answer.kind == "answer" and answer.entry_ids == [expected]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("孩子3岁", ["孩子"]),
+    ("辅具能补吗", ["辅具", "具能", "能补", "补吗"]),
+    ("abc 12", ["abc", "12"]),
+    ("孤", ["孤"]),
+])
+def test_char_bigrams(text: str, expected: list[str]) -> None:
+    from knowledge.base import char_bigrams
+
+    assert char_bigrams(text.replace("3岁", "")) == expected
+
+
+def test_child_age_is_a_filter_not_words(kb: KnowledgeBase) -> None:
+    """"娃儿3岁…交通补贴" asks about transport; the age must not pull the 0—6 amount entry first."""
+    hits = kb.search("我们是綦江的，娃儿3岁，家里是低保户，交通补贴有好多", "qijiang", None, age=3.0)
+    assert hits[0].entry.id == "qj-transport"
+
+
+def test_citation_folds_shared_headings() -> None:
+    from knowledge.render import fold_clauses
+
+    assert fold_clauses(["附件 第3项 提标（1）", "附件 第3项 提标（2）", "二、（一）"]) == \
+        ["附件 第3项 提标（1）（2）", "二、（一）"]
