@@ -136,6 +136,29 @@ def eval_answers_command(set_path: Path | None) -> None:
     click.echo(run_on_fresh_app(items).format())
 
 
+@eval_group.command("retrieval")
+@click.option("--char-weights", default="0,0.25,0.5,1", show_default=True, help="comma-separated values to try")
+@click.option("--answer-weights", default="0.25,0.5", show_default=True, help="comma-separated values to try")
+def eval_retrieval_command(char_weights: str, answer_weights: str) -> None:
+    """Leave-one-out on the entries' own questions (never an eval set) for each weight pair, with the
+    production tokenizer; the negatives are the intent training set's out-of-scope messages. Pick a row and
+    write it into knowledge/data/settings.yaml."""
+    import tempfile
+
+    from bot.services import load_kb
+    from intents.dataset import TRAIN_FILE, load_examples
+    from knowledge.tune import format_rows, tune
+
+    try:
+        chars = [float(v) for v in char_weights.split(",")]
+        answers = [float(v) for v in answer_weights.split(",")]
+    except ValueError:
+        raise click.BadParameter("weights must be comma-separated numbers") from None
+    kb = load_kb(tempfile.mkdtemp(prefix="xingban-tune-"))
+    negatives = [text for text, intent in load_examples(TRAIN_FILE) if intent == "out_of_scope"]
+    click.echo(format_rows(tune(kb, negatives, chars, answers)))
+
+
 _register_tool_commands()
 
 if __name__ == "__main__":  # pragma: no cover

@@ -192,3 +192,14 @@ def test_citation_folds_shared_headings() -> None:
 
     assert fold_clauses(["附件 第3项 提标（1）", "附件 第3项 提标（2）", "二、（一）"]) == \
         ["附件 第3项 提标（1）（2）", "二、（一）"]
+
+
+def test_leave_one_out_tuning_restores_settings_and_reports_each_pair(kb: KnowledgeBase) -> None:
+    from knowledge.tune import tune
+
+    before = kb.settings
+    rows = tune(kb, ["今天天气怎么样", "帮我订一张火车票"], [0.0, 0.25], [0.5])
+    assert kb.settings is before
+    assert [(r.char_weight, r.answer_weight) for r in rows] == [(0.0, 0.5), (0.25, 0.5)]
+    assert all(0.5 < r.loo_top1 <= 1 and 0.5 < r.held_out_top1 <= 1 for r in rows)
+    assert all(r.negatives_kept <= 0.5 for r in rows)
