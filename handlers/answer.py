@@ -26,9 +26,11 @@ from handlers.texts import region_choices, region_name, say
 POLICY_INTENTS = ("apply_aid", "eligibility", "aid_amount", "rescreen", "institution", "education",
                   "living_assistance", "family_support")
 VERDICT_INTENTS = ("eligibility", "aid_amount", "apply_aid")
-PROFILE_FACTS = ("age", "diagnosis", "residency", "hardship", "disability_certificate", "sunshine_card")
+PROFILE_FACTS = ("age", "diagnosis", "residency", "hardship", "disability_certificate", "sunshine_card",
+                 "institution", "permit_years", "other_province_aid", "school_ready", "self_care_insufficient")
 CONTEXT_SECONDS = 30 * 60  # a follow-up leans on the previous question for this long
 _ELLIPTICAL = re.compile(r"^(那|那么|那如果|如果|要是|假如|还有|另外)|呢[?？。!！]*$|^(那)?(上|读)?(大学|高中|初中|小学|幼儿园)")
+_FOLLOW_UP_OPENING = re.compile(r"^(那|那么|那如果|那要是|还有|另外|那像)")
 _SHORT_FOLLOW_UP = 16  # characters: longer messages carry their own topic
 
 
@@ -43,6 +45,7 @@ class Question:
     confidence: float | None = None
     probs: dict[str, float] = field(default_factory=dict)
     decision: str = ""
+    asked: str = ""  # a follow-up's own words ("那我们不是困难户呢"); empty = `text` itself
 
 
 def recent_context(ctx: Context) -> dict[str, Any] | None:
@@ -62,8 +65,11 @@ def remember_context(ctx: Context, question: Question, entry_id: str | None) -> 
 
 
 def is_follow_up(text: str) -> bool:
-    """An elliptical question that needs the previous one's topic."""
+    """An elliptical question that needs the previous one's topic: short and elliptical ("那7岁以后呢"),
+    or opening like a follow-up however long ("那7岁以后呢？我们家不是困难户，娃儿在区内练的")."""
     stripped = text.strip()
+    if _FOLLOW_UP_OPENING.match(stripped):
+        return True
     return len(stripped) <= _SHORT_FOLLOW_UP and bool(_ELLIPTICAL.search(stripped))
 
 
@@ -75,20 +81,25 @@ def read_question(ctx: Context) -> Question:
     facts = {k: slots[k] for k in PROFILE_FACTS if slots.get(k) is not None}
     region = slots.get("region")
     context = recent_context(ctx)
-    if context and is_follow_up(text):
+    asked = ""
+    if context and (region is None or region == context.get("region")):
+        # What a parent said about the family minutes ago still holds ("我们是居住证" then a new question).
         facts = {**context.get("facts", {}), **facts}
+    if context and is_follow_up(text):
         region = region or context.get("region")
-        text = f"{context['text']} {text}"
+        asked, text = text, f"{context['text']} {text}"
     probs = dict(result.alternatives) if result.intent in POLICY_INTENTS or result.decision != "answer" else {}
     return Question(text, region or ctx.user.region, facts, result.intent, result.confidence, probs,
-                    result.decision)
+                    result.decision, asked)
 
 
 def asks_verdict(ctx: Context, question: Question) -> bool:
     """"Can we get it / how much?" — a question the rules can answer for this family."""
     if question.intent in ("eligibility", "aid_amount") and question.decision == "answer":
         return True
-    normalized = ctx.services.engine.normalize(question.text)
+    # A follow-up is judged on its own words: "那父母的居住证要办多久" asks a fact even when the question
+    # before it asked "能申请吗".
+    normalized = ctx.services.engine.normalize(question.asked or question.text)
     return any(cue in normalized for cue in ctx.services.kb.settings.verdict_cues)
 
 
@@ -128,6 +139,11 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
     if entry is None:
         return None
     region = question.region or (found.regions[0] if len(found.regions) == 1 else None)
+    if region and region in kb.sources and question.facts and entry.answer.startswith(kb.settings.yes_openers):
+        # An entry that opens with "yes" never reaches a family whose stated facts fail the rules.
+        result = pending or evaluate(ctx, region, question.facts)
+        if result.status == "not_eligible":
+            return verdict_reply(ctx, question, result)
     return reply_with_entry(ctx, question, entry, region, found.text)
 
 
@@ -200,7 +216,10 @@ class AnswerHandler(BaseHandler):
                 and not any(i in POLICY_INTENTS for i, _ in result.alternatives[:2])):
             return None
         question = read_question(ctx)
-        if result.slots.get("other_place") and not result.slots.get("region"):
+        # A place outside the five, named as the subject ("我们在北京…", "那北京呢"), not as background in
+        # a conversation already about one of the five ("孩子在安徽老家享受过救助").
+        background = question.asked == "" and recent_context(ctx) is not None and len(ctx.text) > 12
+        if result.slots.get("other_place") and not result.slots.get("region") and not background:
             return ("other_place", question)
         return ("question", question)
 
@@ -278,7 +297,8 @@ class OfferCheckHandler(DialogueHandler):
         text = ctx.text.strip().rstrip("。.!！")
         profile = dict(state.get("profile") or {})
         facts = {k: v for k, v in ctx.classification.slots.items() if k in PROFILE_FACTS}
-        if facts and len(text) <= 12:  # "4岁" / "有残疾证": the parent starts the check by answering
+        if facts and len(text) <= 12 and not is_follow_up(text):
+            # "4岁" / "有残疾证": the parent starts the check by answering ("那我们不是困难户呢" asks instead)
             return next_step(ctx, {**profile, **facts}, "eligibility")
         if text not in self.YES and not text.startswith(("帮我算", "算一下", "帮我看")):
             return None

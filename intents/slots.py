@@ -43,6 +43,7 @@ _AGE_RE = re.compile(r"(?<![\d.~\-到至])(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:\s*
 _AGE_RANGE_AFTER = re.compile(r"^\s*(?:[-~到至]|以上|以下|以内|之间)")
 _AGE_THRESHOLD_BEFORE = re.compile(r"(?:未满|不满|不到|超过|满了?|大于|小于|[-~到至])\s*$")
 _MONTHS_RE = re.compile(r"(?<![\d.])(\d+)\s*个月(?:大|的宝宝|的孩子)")
+_SPAN_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(个月|年)(?!级|龄|纪|前|底|初)")
 _WEEKDAY_RE = re.compile(r"(下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
 
 
@@ -137,6 +138,15 @@ class SlotExtractor:
                 start = text.find(kw, start + len(kw))
         return None
 
+    def permit_years(self, text: str) -> float | None:
+        """How long the parents have held a residence permit, when the message says so ("居住证才办了8个月",
+        "爸爸满2年，妈妈只办了半年"): the shortest span named, since both parents must qualify."""
+        if not any(word in text for word in self.table["residency"]["residence_permit"]):
+            return None
+        spans = [float(n) / (12 if unit == "个月" else 1) for n, unit in _SPAN_RE.findall(text)]
+        spans += [0.5] * text.count("半年")
+        return round(min(spans), 2) if spans else None
+
     def when(self, text: str) -> str | None:
         m = _WEEKDAY_RE.search(text)
         if m:
@@ -160,10 +170,20 @@ class SlotExtractor:
         denials = self.table.get("flag_denials") or {}
         for name, keywords in self.table["flags"].items():
             # A stated denial ("家里不困难") wins: a wrong True would promise money to a family.
-            denied = any(phrase in text for phrase in denials.get(name, ()))
+            denied = _said_apart(text, denials.get(name, ()), keywords)
             values[name] = False if denied else self._flag(text, keywords)
+        for name, choices in (self.table.get("choices") or {}).items():
+            values[name] = next((value for value, words in choices.items() if any(w in text for w in words)), None)
+        values["permit_years"] = self.permit_years(text)
         values["when"] = self.when(text)
         for name, value in values.items():
             if value is not None:
                 slots[name] = value
         return slots
+
+
+def _said_apart(text: str, phrases: list[str], keywords: list[str]) -> bool:
+    """True when a phrase occurs outside every keyword occurrence ("能自理" inside "不能自理" does not count)."""
+    covered = {i for kw in keywords for m in re.finditer(re.escape(kw), text) for i in range(m.start(), m.end())}
+    return any(not set(range(m.start(), m.end())) <= covered
+               for phrase in phrases for m in re.finditer(re.escape(phrase), text))

@@ -150,7 +150,8 @@ class KnowledgeBase:
         last = self._last_query
         if last[0] != text:
             # The child's own age ("娃儿3岁") says who asks, not what: it is a filter (age bands), and as
-            # words it would pull every entry that mentions an age.
+            # words it would pull every entry that mentions an age. (Place names stay: they are evidence
+            # for a region's own entry over a general one.)
             plain = _CHILD_AGE.sub(" ", text)
             query = Query(tuple(self._tokenize(plain)), tuple(char_bigrams(self._normalize(plain))))
             last = self._last_query = (text, query)
@@ -213,12 +214,20 @@ class KnowledgeBase:
 
     def _covered(self, hits: list[Hit]) -> bool:
         """Best hit is strong enough and shares enough of the question's words."""
+        if self._strong(hits):
+            return True
         if not hits or hits[0].coverage < self.settings.min_coverage:
             return False
         # A short question ("孩子符合条件吗") scores low however well it matches: enough when the entry
         # has every one of its words.
         full = hits[0].coverage >= 0.99 and hits[0].score >= self.settings.min_score_full_coverage
         return hits[0].score >= self.settings.min_score or full
+
+    def _strong(self, hits: list[Hit]) -> bool:
+        """A long, rambling message shares a small part of its words with any entry; a very strong match
+        on the words it does share is enough."""
+        s = self.settings
+        return bool(hits) and hits[0].score >= s.min_score_strong and hits[0].coverage >= s.min_coverage_strong
 
     def _runner_up(self, hits: list[Hit]) -> Hit | None:
         top = hits[0].entry

@@ -21,6 +21,8 @@ class Settings:
     min_score: float
     min_coverage: float
     min_score_full_coverage: float
+    min_score_strong: float
+    min_coverage_strong: float
     min_margin: float
     ask_region_ratio: float
     intent_fallback: bool
@@ -73,6 +75,8 @@ def load_settings(data_dir: Path) -> Settings:
         min_score=_number(data, path, "retrieval", "min_score"),
         min_coverage=_number(data, path, "retrieval", "min_coverage"),
         min_score_full_coverage=_number(data, path, "retrieval", "min_score_full_coverage"),
+        min_score_strong=_number(data, path, "retrieval", "min_score_strong"),
+        min_coverage_strong=_number(data, path, "retrieval", "min_coverage_strong"),
         min_margin=_number(data, path, "retrieval", "min_margin"),
         ask_region_ratio=_number(data, path, "retrieval", "ask_region_ratio"),
         intent_fallback=bool(_get(data, path, "retrieval", "intent_fallback")),

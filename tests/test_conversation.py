@@ -64,6 +64,34 @@ def test_follow_up_leans_on_the_previous_question(sim: WeChatSimulator) -> None:
     assert "诸政办发〔2023〕38号" in reply.text and "已记住" not in reply.text
 
 
+def test_a_long_follow_up_keeps_the_topic_and_its_own_facts(sim: WeChatSimulator) -> None:
+    """A follow-up opening with 那 is read against the previous question however long it is, and the facts
+    it adds pick the band: not a hardship family, 7 or older, trained in the district -> 18000 元."""
+    sim.send_text("o-long-follow", "綦江孤独症娃儿0到6岁的康复补助一年是好多")
+    reply = sim.send_text("o-long-follow", "那7岁以后呢？我们家不是困难户，娃儿在区内的定点机构练的")
+    assert "18000" in reply.text and "綦残联发〔2025〕7号" in reply.text
+
+
+def test_a_fact_question_after_a_yes_no_question_gets_the_fact(sim: WeChatSimulator) -> None:
+    """"那我们不是困难户呢" after a transport question: the band for other families, not an interview."""
+    sim.send_text("o-follow-band", "綦江孤独症康复的生活交通补助，困难家庭一个月好多")
+    reply = sim.send_text("o-follow-band", "那我们不是困难户呢")
+    assert "300" in reply.text and "？" not in reply.text.splitlines()[0]
+
+
+def test_another_province_as_background_is_not_a_hand_over(sim: WeChatSimulator) -> None:
+    """A Shanghai permit family whose child is aided in another province: Shanghai's condition decides."""
+    sim.send_text("o-background", "上海居住证家庭的孩子能申请残疾儿童康复救助吗")
+    reply = sim.send_text("o-background", "我们孩子在安徽老家享受过康复救助，现在还在领")
+    assert "外省市" in reply.text and not reply.text.startswith("可以")
+    assert "不在我掌握的文件里" not in reply.text
+
+
+def test_a_permit_held_under_a_year_is_not_told_yes(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-permit", "我们持上海居住证，孩子有智力残疾证，居住证是去年才办的，到现在才八个月，能申请康复救助吗")
+    assert "暂不符合" in reply.text and "满 1 年" in reply.text and "沪府发〔2025〕1号" in reply.text
+
+
 def test_a_region_outside_the_five_is_told_so_and_offered_a_person(sim: WeChatSimulator) -> None:
     reply = sim.send_text("o-beijing", "北京的孤独症孩子康复有补贴吗")
     assert "北京" in reply.text and "不在我掌握的文件里" in reply.text and "工单号" in reply.text
