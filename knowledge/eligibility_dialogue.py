@@ -174,6 +174,23 @@ def _fits(lines: list[str], extra: str, tail: str) -> bool:
 MAX_REASONS = 3  # a phone shows the verdict, the amounts and three reasons without scrolling
 
 
+_MET = "符合："
+
+
+def _merged_reasons(reasons: list[dict[str, Any]], lines: list[str]) -> list[dict[str, Any]]:
+    """The conditions the child meets on one line, first ("符合：年龄在 7—14 周岁；家庭经济困难"), so the
+    parent sees why before the provisos; a "no amount" proviso the amount line already says is dropped."""
+    met = [r for r in reasons if r.get("text", "").startswith(_MET)]
+    said = "\n".join(lines)
+    rest = [r for r in reasons if r not in met
+            and not ("没有写" in r.get("text", "") and "金额" in r.get("text", "") and "金额" in said)]
+    if len(met) < 2:
+        return met + rest
+    joined = "；".join(r["text"][len(_MET):] for r in sorted(met, key=lambda r: "岁" not in r["text"]))
+    merged = {"text": _MET + joined, "sources": [r["source"] for r in met if r.get("source")]}
+    return [merged, *rest]
+
+
 def format_result(result: Any) -> str:
     """WeChat text for a parent: one result line, the amounts, at most three reasons, one 依据 line naming
     the document once, and the disclaimer once (≤ 2048 bytes UTF-8)."""
@@ -187,14 +204,16 @@ def format_result(result: Any) -> str:
     lines += _amount_lines(result)
     tail = result.get("disclaimer") or "不是官方审核结果，以当地残联审核为准。"
     clauses: dict[str, list[str]] = {}
-    for reason in (result.get("reasons") or [])[:MAX_REASONS]:
+    for reason in _merged_reasons(result.get("reasons") or [], lines)[:MAX_REASONS]:
         line = f"· {_plain(reason.get('text', ''))}"
         if not _fits(lines, line, tail):
             break
         lines.append(line)
-        document, _, clause = (reason.get("source") or "").partition(" ")
-        if document and clause not in clauses.setdefault(document, []):
-            clauses[document].append(clause.strip().rstrip("、"))
+        for source in reason.get("sources") or [reason.get("source") or ""]:
+            document, _, clause = source.partition(" ")
+            clause = clause.strip().rstrip("、")
+            if document and clause not in clauses.setdefault(document, []):
+                clauses[document].append(clause)
     cited = "；".join(f"{doc} {'、'.join(c for c in cl if c)}".strip() for doc, cl in clauses.items())
     if cited and _fits(lines, cited, tail):
         lines.append(f"依据：{cited}")
