@@ -37,6 +37,9 @@ from bot.timeutil import utcnow
 log = logging.getLogger(__name__)
 MAX_STORED_TEXT = 2000
 PASSIVE_REPLY_BYTES = 2048  # WeChat's text limit for a passive reply
+#: Events that are a parent's own action and open WeChat's 48 h customer-service window (and so may create
+#: the family). Unsubscribe is the parent's too, but opens nothing: it only updates a family we know.
+WINDOW_EVENTS = frozenset({"subscribe", "scan", "click"})
 
 
 # The statements every push runs, built once: building SQLAlchemy expressions costs more CPU than
@@ -56,7 +59,7 @@ _MESSAGE_BY_KEY = select(_messages).where(_messages.c.dedup_key == bindparam("de
 _RECORD_REPLY = update(_messages).where(_messages.c.id == bindparam("message_id")).values(
     intent=bindparam("r_intent"), confidence=bindparam("r_confidence"), outcome=bindparam("r_outcome"),
     reply_text=bindparam("r_text"))
-_INSERT_IGNORING: dict[tuple[str, str, str], Any] = {}
+_INSERT_IGNORING: dict[tuple[str, str, tuple[str, ...], str], Any] = {}
 
 
 @dataclass(frozen=True)
@@ -82,13 +85,15 @@ def claim(app: Flask, incoming: Incoming) -> Claim | Reply | None:
     """Store the push once. Returns the new claim, or for a retry the earlier reply / None.
 
     SQL Core rather than the ORM: this runs on every push, before the 5-second clock has much left. The
-    messages table's unique dedup key is the one guard (no separate "seen?" round trip to Redis first:
-    retries are rare, and every first delivery would pay for it).
+    messages table's unique dedup key is the one guard (no separate "seen?" round trip to Redis
+    first: retries are rare, and every first delivery would pay for it).
     """
-    now, key = utcnow(), {"dedup_key": incoming.dedup_key}
+    now = utcnow()
     with get_engine(app).begin() as conn:
-        user_id, answers_waiting = touch_user(conn, incoming.openid, now)
-        message_id = insert_ignoring(conn, _messages, "dedup_key", {
+        opens_window = incoming.kind != "event" or incoming.event in WINDOW_EVENTS
+        user_id, answers_waiting = touch_user(conn, incoming.openid, now, opens_window)
+        key = {"dedup_key": incoming.dedup_key}
+        message_id = insert_ignoring(conn, _messages, ("dedup_key",), {
             **key, "user_id": user_id, "kind": incoming.kind, "text": incoming.text[:MAX_STORED_TEXT],
             "outcome": "processing", "delivery": "passive", "created_at": now})
         if message_id is not None:
@@ -97,24 +102,31 @@ def claim(app: Flask, incoming: Incoming) -> Claim | Reply | None:
     return earlier_reply(earlier)
 
 
-def touch_user(conn: Connection, openid: str, now: datetime) -> tuple[int, bool]:
+def touch_user(conn: Connection, openid: str, now: datetime, opens_window: bool = True) -> tuple[int, bool]:
     """The family's id, created on first contact, and whether volunteer answers wait for them; records
-    when they last wrote (the 48 h window)."""
-    row = conn.execute(_TOUCH_USER, {"b_openid": openid, "now": now}).first()
-    if row is not None:
-        return int(row.id), bool(row.answers_waiting)
-    insert_ignoring(conn, _users, "openid", {"openid": openid, "profile": {}, "dialogue": {}, "followed": True,
-                                             "reminders_on": False, "last_message_at": now, "created_at": now})
+    when they last wrote (the 48 h window) when `opens_window`: only the parent's own action opens it."""
+    if opens_window:
+        row = conn.execute(_TOUCH_USER, {"b_openid": openid, "now": now}).first()
+        if row is not None:
+            return int(row.id), bool(row.answers_waiting)
+    else:
+        found = conn.execute(_USER_ID, {"openid": openid}).scalar()
+        if found is not None:
+            return int(found), False
+    insert_ignoring(conn, _users, ("openid",), {
+        "openid": openid, "profile": {}, "dialogue": {}, "followed": True, "reminders_on": False,
+        "last_message_at": now if opens_window else None, "created_at": now})
     return int(conn.execute(_USER_ID, {"openid": openid}).scalar_one()), False
 
 
-def insert_ignoring(conn: Connection, table: Table, key: str, values: dict[str, Any]) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new id, or None when the key exists."""
-    cache_key = (conn.dialect.name, table.name, key)
+def insert_ignoring(conn: Connection, table: Table, keys: tuple[str, ...], values: dict[str, Any],
+                    returning: str = "id") -> Any:
+    """INSERT ... ON CONFLICT (keys) DO NOTHING RETURNING id: the new id, or None when the keys exist."""
+    cache_key = (conn.dialect.name, table.name, keys, returning)
     stmt = _INSERT_IGNORING.get(cache_key)
     if stmt is None:
         module = postgresql if conn.dialect.name == "postgresql" else sqlite
-        stmt = module.insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c.id)
+        stmt = module.insert(table).on_conflict_do_nothing(index_elements=list(keys)).returning(table.c[returning])
         _INSERT_IGNORING[cache_key] = stmt
     return conn.execute(stmt, values).scalar()
 

@@ -9,6 +9,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.inbox import Claim, ReplyJob, claim
 from bot.wechat_protocol import (
+    HANDLED_EVENTS,
     ProtocolError,
     check_body,
     decrypt_body,
@@ -55,7 +56,11 @@ def receive() -> Response:
     crypto = current_app.extensions["wechat_crypto"]
     encrypted = is_encrypted(config["WECHAT_MESSAGE_MODE"], args)
     xml = decrypt_body(crypto, body, args) if encrypted else body
-    incoming, message = parse_incoming(xml)
+    incoming, envelope = parse_incoming(xml)
+    if incoming.kind == "event" and incoming.event not in HANDLED_EVENTS:
+        # WeChat's notices (template/mass-send results, card, kf, verify) and events we do not use: no
+        # reply, no family created, and the 48 h window stays as the parent's own actions left it.
+        return Response("success", mimetype="text/plain")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     claimed = claim(app, incoming)
     if isinstance(claimed, Claim):  # first delivery: answer it (within the budget, or later)
@@ -64,7 +69,7 @@ def receive() -> Response:
         reply = claimed
     if reply is None or reply.is_empty:
         return Response("success", mimetype="text/plain")
-    out = render_reply(reply, message)
+    out = render_reply(reply, envelope)
     if encrypted:
         out = encrypt_reply(crypto, out, args)
     return Response(out, mimetype="application/xml")

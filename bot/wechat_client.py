@@ -20,6 +20,8 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
+from bot.wechat_protocol import xml_safe
+
 RETRY, REFRESH, GIVE_UP = "retry", "refresh", "give_up"
 MAX_TEXT_BYTES = 2048  # customer-service text; WeChat answers 45002 above it
 
@@ -221,7 +223,7 @@ class WeChatApiClient(WeChatClient):
 
         On failure the error's `parts_sent` says how many parts already went out.
         """
-        parts = split_text(text)
+        parts = split_text(xml_safe(text))  # a pasted \x0b would reach the parent as garbage
         if not parts:
             raise ValueError("empty text")
         results = []
@@ -242,7 +244,8 @@ class WeChatApiClient(WeChatClient):
             "touser": openid,
             "template_id": template_id,
             "client_msg_id": client_msg_id,
-            "data": {k: v if isinstance(v, dict) else {"value": str(v)} for k, v in data.items()},
+            "data": {k: {**v, "value": xml_safe(str(v.get("value", "")))} if isinstance(v, dict)
+                     else {"value": xml_safe(str(v))} for k, v in data.items()},
         }
         if url:
             body["url"] = url
