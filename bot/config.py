@@ -38,6 +38,8 @@ DEFAULTS: dict[str, Any] = {
     "XINGBAN_REPLY_BUDGET": 4.0,
     "XINGBAN_MAX_BODY_BYTES": 64 * 1024,
     "XINGBAN_MAX_CLOCK_SKEW": 300,
+    # Messages per minute one family may send before the bot answers once "too fast" and then only stores them.
+    "XINGBAN_FAMILY_RATE": 30,
     "XINGBAN_TICKET_OVERDUE_HOURS": 4.0,
 }
 
@@ -55,7 +57,7 @@ SECRET_KEY_HOWTO = "generate one with: python3 -c 'import secrets; print(secrets
 # Values that appear in our own docs and examples: never a production secret.
 _KNOWN_SECRET_KEYS = frozenset({"change-me-to-a-long-random-string"})
 
-_NUMBERS = ("XINGBAN_REPLY_BUDGET", "XINGBAN_MAX_BODY_BYTES", "XINGBAN_MAX_CLOCK_SKEW",
+_NUMBERS = ("XINGBAN_REPLY_BUDGET", "XINGBAN_MAX_BODY_BYTES", "XINGBAN_MAX_CLOCK_SKEW", "XINGBAN_FAMILY_RATE",
             "XINGBAN_TICKET_OVERDUE_HOURS")
 
 

@@ -13,11 +13,11 @@ import logging
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection, Table, bindparam
+from sqlalchemy import Connection, Table, bindparam, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select, update
 
@@ -33,6 +33,7 @@ from bot.models import Message, User
 from bot.privacy import pseudonym
 from bot.services import get_services
 from bot.timeutil import utcnow
+from handlers.texts import say
 
 log = logging.getLogger(__name__)
 MAX_STORED_TEXT = 2000
@@ -55,7 +56,13 @@ _TOUCH_USER = (update(_users).where(_users.c.openid == bindparam("b_openid"))
                .returning(_users.c.id, answers_waiting_for(_SELF_ID).label("answers_waiting")))
 _USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 _USER_ID = select(_users.c.id).where(_users.c.openid == bindparam("openid"))
-_MESSAGE_BY_KEY = select(_messages).where(_messages.c.dedup_key == bindparam("dedup_key"))
+_MESSAGE_BY_KEY = select(_messages).where(_messages.c.user_id == bindparam("user_id"),
+                                          _messages.c.dedup_key == bindparam("dedup_key"))
+_RECENT = select(func.count()).select_from(_messages).where(
+    _messages.c.user_id == bindparam("user_id"), _messages.c.created_at > bindparam("since"))
+_FLOOD_NOTICE_SENT = select(exists().where(
+    _messages.c.user_id == bindparam("user_id"), _messages.c.created_at > bindparam("since"),
+    _messages.c.outcome == "throttled", _messages.c.reply_text != ""))
 _RECORD_REPLY = update(_messages).where(_messages.c.id == bindparam("message_id")).values(
     intent=bindparam("r_intent"), confidence=bindparam("r_confidence"), outcome=bindparam("r_outcome"),
     reply_text=bindparam("r_text"))
@@ -85,16 +92,16 @@ def claim(app: Flask, incoming: Incoming) -> Claim | Reply | None:
     """Store the push once. Returns the new claim, or for a retry the earlier reply / None.
 
     SQL Core rather than the ORM: this runs on every push, before the 5-second clock has much left. The
-    messages table's unique dedup key is the one guard (no separate "seen?" round trip to Redis
+    messages table's unique (family, dedup key) is the one guard (no separate "seen?" round trip to Redis
     first: retries are rare, and every first delivery would pay for it).
     """
     now = utcnow()
     with get_engine(app).begin() as conn:
         opens_window = incoming.kind != "event" or incoming.event in WINDOW_EVENTS
         user_id, answers_waiting = touch_user(conn, incoming.openid, now, opens_window)
-        key = {"dedup_key": incoming.dedup_key}
-        message_id = insert_ignoring(conn, _messages, ("dedup_key",), {
-            **key, "user_id": user_id, "kind": incoming.kind, "text": incoming.text[:MAX_STORED_TEXT],
+        key = {"user_id": user_id, "dedup_key": incoming.dedup_key}
+        message_id = insert_ignoring(conn, _messages, ("user_id", "dedup_key"), {
+            **key, "kind": incoming.kind, "text": incoming.text[:MAX_STORED_TEXT],
             "outcome": "processing", "delivery": "passive", "created_at": now})
         if message_id is not None:
             return Claim(message_id, user_id, answers_waiting)
@@ -181,7 +188,8 @@ def process(app: Flask, incoming: Incoming, claimed: Claim) -> Reply:
     services = get_services(app)
     with session_scope(app) as db:
         user = load_user(db, incoming.openid, claimed.user_id)
-        reply = services.dispatcher.dispatch(Context(incoming, user, db, services))
+        reply = (throttle(db, incoming, claimed, int(app.config["XINGBAN_FAMILY_RATE"]))
+                 or services.dispatcher.dispatch(Context(incoming, user, db, services)))
         too_long_to_ride_along = claimed.answers_waiting and deliver_waiting_answers(db, user, incoming, reply)
         stored = reply.text or (reply.articles[0]["title"] if reply.articles else "")
         # The ORM's bookkeeping runs before its UPDATE: flushing first keeps SQLite's single write lock
@@ -196,6 +204,20 @@ def process(app: Flask, incoming: Incoming, claimed: Claim) -> Reply:
     if too_long_to_ride_along:
         services.executor.submit(send_pending_answers, app, incoming.openid)
     return reply
+
+
+def throttle(db: Session, incoming: Incoming, claimed: Claim, per_minute: int) -> Reply | None:
+    """Beyond `per_minute` messages from one family, answer once politely and then `success`, opening no
+    ticket: the messages stay stored (nothing is lost), only the bot's work is skipped. 0 = no limit."""
+    if per_minute <= 0 or incoming.kind == "event":
+        return None
+    conn, since = db.connection(), utcnow() - timedelta(minutes=1)
+    params = {"user_id": claimed.user_id, "since": since}
+    if conn.execute(_RECENT, params).scalar_one() <= per_minute:
+        return None
+    told = conn.execute(_FLOOD_NOTICE_SENT, params).scalar()
+    log.info("message %s throttled (over %s a minute)", claimed.message_id, per_minute)
+    return Reply(text="" if told else say("flood"), outcome="throttled")
 
 
 def deliver_waiting_answers(db: Session, user: User, incoming: Incoming, reply: Reply) -> bool:

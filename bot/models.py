@@ -46,10 +46,13 @@ class Centre(SQLModel, table=True):
 
 
 class Message(SQLModel, table=True):
-    """One inbound WeChat push; `dedup_key` makes each MsgId (or openid+CreateTime) processed once."""
+    """One inbound WeChat push; (family, `dedup_key`) makes each MsgId (or CreateTime) processed once.
+
+    The family is part of the key: a MsgId is only unique per sender, and another family's push reusing
+    it must not get this family's stored answer."""
 
     __tablename__ = "messages"
-    __table_args__ = (UniqueConstraint("dedup_key", name="uq_messages_dedup_key"),)
+    __table_args__ = (UniqueConstraint("user_id", "dedup_key", name="uq_messages_user_dedup_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
     dedup_key: str = Field(max_length=100)

@@ -231,6 +231,34 @@ def test_template_message_values_have_no_control_characters(app: Flask, sandbox)
     assert "康复课" in str(sent) and "#173177" in str(sent)
 
 
+# -- Low 12: the dedup key includes the sender -----------------------------------------------------------------
+
+def test_another_family_reusing_a_msgid_gets_its_own_answer(app: Flask, sim: WeChatSimulator) -> None:
+    first = sim.post(text_xml("o-family-a", "你好", msg_id=424242))
+    second = sim.post(text_xml("o-family-b", "转人工", msg_id=424242))
+    assert "志愿者" in second.text and second.text != first.text
+    assert len(rows(app, Message)) == 2 and len(rows(app, Ticket)) == 1
+    assert sim.post(text_xml("o-family-b", "转人工", msg_id=424242)).text == second.text  # B's retry: B's answer
+    assert len(rows(app, Message)) == 2
+
+
+# -- Low 16: a flood is stored, answered once, and opens no ticket ----------------------------------------------
+
+def test_flood_is_answered_once_and_opens_no_ticket(app: Flask, sim: WeChatSimulator) -> None:
+    app.config["XINGBAN_FAMILY_RATE"] = 3
+    for _ in range(3):
+        assert sim.send_text("o-flood", "你好").text
+    notice = sim.send_text("o-flood", "转人工")
+    assert notice.status == 200 and "太快" in notice.text
+    later = [sim.send_text("o-flood", "转人工") for _ in range(3)]
+    assert [r.body for r in later] == ["success"] * 3
+    assert rows(app, Ticket) == []
+    stored = rows(app, Message)
+    assert [m.text for m in stored] == ["你好"] * 3 + ["转人工"] * 4  # nothing is lost
+    assert {m.outcome for m in stored[3:]} == {"throttled"}
+    assert "志愿者" in sim.send_text("o-calm", "转人工").text  # other families are not affected
+
+
 # -- WeChat's own events ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("event", ["subscribe_msg_popup_event", "subscribe_msg_change_event",
