@@ -9,15 +9,17 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import Connection, Table, bindparam, exists, func
+from sqlalchemy import Connection, Table, bindparam, delete, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select, update
 
@@ -29,10 +31,11 @@ from bot.escalation import (
     send_pending_answers,
     take_pending_answers,
 )
-from bot.models import Message, User
+from bot.models import Message, SharedValue, User
 from bot.privacy import pseudonym
 from bot.services import get_services
 from bot.timeutil import utcnow
+from bot.wechat_protocol import ProtocolError
 from handlers.texts import say
 
 log = logging.getLogger(__name__)
@@ -41,6 +44,9 @@ PASSIVE_REPLY_BYTES = 2048  # WeChat's text limit for a passive reply
 #: Events that are a parent's own action and open WeChat's 48 h customer-service window (and so may create
 #: the family). Unsubscribe is the parent's too, but opens nothing: it only updates a family we know.
 WINDOW_EVENTS = frozenset({"subscribe", "scan", "click"})
+PURGE_EVERY = 256  # claims between two deletes of expired replay-memory keys
+# (key, sha256 of the body, expiry in epoch seconds) of a signed push URL: see wechat_protocol.push_fingerprint
+PushFingerprint = tuple[str, str, int]
 
 
 # The statements every push runs, built once: building SQLAlchemy expressions costs more CPU than
@@ -58,11 +64,15 @@ _USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 _USER_ID = select(_users.c.id).where(_users.c.openid == bindparam("openid"))
 _MESSAGE_BY_KEY = select(_messages).where(_messages.c.user_id == bindparam("user_id"),
                                           _messages.c.dedup_key == bindparam("dedup_key"))
+_shared = SharedValue.__table__
+_PUSH_BODY = select(_shared.c.value).where(_shared.c.key == bindparam("key"))
+_PURGE_PUSHES = delete(_shared).where(_shared.c.key >= "push:", _shared.c.key < bindparam("upto"))
 _RECENT = select(func.count()).select_from(_messages).where(
     _messages.c.user_id == bindparam("user_id"), _messages.c.created_at > bindparam("since"))
 _FLOOD_NOTICE_SENT = select(exists().where(
     _messages.c.user_id == bindparam("user_id"), _messages.c.created_at > bindparam("since"),
     _messages.c.outcome == "throttled", _messages.c.reply_text != ""))
+_claims = itertools.count(1)
 _RECORD_REPLY = update(_messages).where(_messages.c.id == bindparam("message_id")).values(
     intent=bindparam("r_intent"), confidence=bindparam("r_confidence"), outcome=bindparam("r_outcome"),
     reply_text=bindparam("r_text"))
@@ -88,15 +98,19 @@ def load_user(db: Session, openid: str, user_id: int) -> User:
     return user
 
 
-def claim(app: Flask, incoming: Incoming) -> Claim | Reply | None:
+def claim(app: Flask, incoming: Incoming, push: PushFingerprint | None = None) -> Claim | Reply | None:
     """Store the push once. Returns the new claim, or for a retry the earlier reply / None.
 
     SQL Core rather than the ORM: this runs on every push, before the 5-second clock has much left. The
     messages table's unique (family, dedup key) is the one guard (no separate "seen?" round trip to Redis
-    first: retries are rare, and every first delivery would pay for it).
+    first: retries are rare, and every first delivery would pay for it). `push` is the signed URL, refused
+    when it was seen with another body (a replay); without Redis it is remembered in this same transaction.
     """
     now = utcnow()
+    remembered = push is None or remember_push_in_redis(app, push)
     with get_engine(app).begin() as conn:
+        if not remembered:
+            remember_push(conn, push)  # type: ignore[arg-type]
         opens_window = incoming.kind != "event" or incoming.event in WINDOW_EVENTS
         user_id, answers_waiting = touch_user(conn, incoming.openid, now, opens_window)
         key = {"user_id": user_id, "dedup_key": incoming.dedup_key}
@@ -107,6 +121,43 @@ def claim(app: Flask, incoming: Incoming) -> Claim | Reply | None:
             return Claim(message_id, user_id, answers_waiting)
         earlier = conn.execute(_MESSAGE_BY_KEY, key).one()
     return earlier_reply(earlier)
+
+
+def _refuse_replay(push: PushFingerprint) -> None:
+    log.warning("webhook refused a replay: signed URL (expiry %s) seen before with a different body", push[2])
+    raise ProtocolError(403, "replayed signature with a different body")
+
+
+def remember_push(conn: Connection, push: PushFingerprint) -> None:
+    """Remember the signed URL until its timestamp is stale (a `shared_values` row); the same URL with
+    the same body is WeChat retrying, with another body a replay. Expired keys are purged now and then."""
+    key, digest, expires = push
+    if next(_claims) % PURGE_EVERY == 0:
+        conn.execute(_PURGE_PUSHES, {"upto": f"push:{int(time.time()):011d}"})
+    if insert_ignoring(conn, _shared, ("key",), {"key": key, "value": digest,
+                                                     "expires_at": datetime.fromtimestamp(expires, UTC)},
+                       returning="key") is None and conn.execute(_PUSH_BODY, {"key": key}).scalar() != digest:
+        _refuse_replay(push)
+
+
+def remember_push_in_redis(app: Flask, push: PushFingerprint) -> bool:
+    """With Redis, SET NX with the window as expiry. False when there is no Redis or it is down: then the
+    database remembers (a replay is refused either way)."""
+    shared = get_services(app).shared
+    client = getattr(shared, "redis", None)
+    if client is None:
+        return False
+    key, digest, expires = push
+    try:
+        if client.set(f"xingban:{key}", digest, nx=True, ex=max(1, expires - int(time.time()))):
+            return True
+        earlier = client.get(f"xingban:{key}")
+    except shared.errors:
+        log.warning("redis unavailable for the replay memory; using the database")
+        return False
+    if earlier is not None and earlier.decode() != digest:
+        _refuse_replay(push)
+    return True
 
 
 def touch_user(conn: Connection, openid: str, now: datetime, opens_window: bool = True) -> tuple[int, bool]:

@@ -16,6 +16,7 @@ from bot.wechat_protocol import (
     encrypt_reply,
     is_encrypted,
     parse_incoming,
+    push_fingerprint,
     render_reply,
     verify_signature,
 )
@@ -62,7 +63,7 @@ def receive() -> Response:
         # reply, no family created, and the 48 h window stays as the parent's own actions left it.
         return Response("success", mimetype="text/plain")
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    claimed = claim(app, incoming)
+    claimed = claim(app, incoming, push_fingerprint(args, body, config["XINGBAN_MAX_CLOCK_SKEW"]))
     if isinstance(claimed, Claim):  # first delivery: answer it (within the budget, or later)
         reply = ReplyJob(app, incoming, claimed).wait(config["XINGBAN_REPLY_BUDGET"])
     else:  # a retry: the earlier reply, or `success`

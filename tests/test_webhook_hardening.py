@@ -53,6 +53,36 @@ def reply_content(body: bytes) -> str:
     return root.findtext("Content") or ""
 
 
+# -- Medium 4: replay inside the 300 s window ------------------------------------------------------------------
+
+def test_replayed_signature_with_a_different_body_is_refused(app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """The red-team replay: the signed URL of one push, with another body and MsgId, opened a ticket."""
+    query = signed()
+    first = text_xml("o-replay", "你好", msg_id=1001)
+    answered = post(app, first, query)
+    assert answered.status_code == 200
+    forged = post(app, text_xml("o-replay", "转人工", msg_id=1002), query)
+    assert forged.status_code in (400, 403)
+    assert "replay" in caplog.text
+    assert rows(app, Ticket) == []
+    assert [m.text for m in rows(app, Message)] == ["你好"]
+    retry = post(app, first, query)  # WeChat retrying the very same push: the stored reply
+    assert retry.status_code == 200 and reply_content(retry.data) == reply_content(answered.data)
+    assert len(rows(app, Message)) == 1
+
+
+def test_replay_is_refused_by_the_database_when_redis_is_down(tmp_path: Path, sandbox: SandboxServer,
+                                                               cache_dir: Path) -> None:
+    from tests.conftest import free_port
+
+    app = build_app(tmp_path, sandbox, cache_dir, REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+    query = signed()
+    assert post(app, text_xml("o-replay", "你好", msg_id=2001), query).status_code == 200
+    assert post(app, text_xml("o-replay", "转人工", msg_id=2002), query).status_code == 403
+    assert rows(app, Ticket) == [] and len(rows(app, Message)) == 1
+    app.extensions["db_engine"].dispose()
+
+
 # -- Medium 5: every malformed push is a 400 -------------------------------------------------------------------
 
 def _push(fields: str, msg_type: str = "text", openid: str = "o-bad", head: str | None = None) -> str:
