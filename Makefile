@@ -19,6 +19,7 @@ run: install
 test: install
 	$(BIN)/ruff check .
 	$(BIN)/xingban kb check
+	$(BIN)/xingban kb coverage
 	$(BIN)/python -m pytest
 
 clean:

@@ -171,6 +171,16 @@ ENTRY_WORDS = {
     "qj-transport": (["文件没有写明，以区残联认定为准"], []),
     "qj-amount-7-17-local": (["其他残疾儿童"], ["其他家庭每人每年"]),
     "zj-amount": (["2024年6月"], []),
+    # Entries for the clauses `kb coverage` found uncovered: each as narrow as its clause.
+    "gx-period": (["2024—2025年", "部分有条件的", "逐步全面铺开", "没有列出试点名单"], []),
+    "gx-school-funding": (["到2025年", "7000元以上", "可适当提高", "方案没有写发给家长"], []),
+    "qj-plan-period": (["没有写施行日期和有效期", "没有写是哪年", "区残联确认"], []),
+    "qj-health-education": (["目标", "至少1名家长", "≥95%"], []),
+    "sh-public-service": (["引导鼓励", "没有列出项目清单"], []),
+    "zj-job-coach": (["有就业意向的", "完成时间2025年6月", "引导家庭"], ["家庭要配合"]),
+    "zj-care-funding": (["鼓励特殊需要信托", "文件没有写范围"], []),
+    "zj-care-fees": (["文件没有写托养收费的金额", "2025年6月"], []),
+    "multi-feedback": (["文件没有写投诉电话和受理流程"], []),
 }
 
 
