@@ -214,7 +214,7 @@ def post_fuzzed(app: Flask, case: tuple[dict[str, str], bytes]) -> int:
     return post(app, body, query).status_code
 
 
-@settings(max_examples=300, deadline=None, derandomize=True,
+@settings(max_examples=300, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
 @given(case=pushes())
