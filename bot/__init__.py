@@ -24,7 +24,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
                 instance_relative_config=True)
     app.config.update(load_config(os.environ, config, Path(app.instance_path)))
     app.config["SECRET_KEY"] = app.config["XINGBAN_SECRET_KEY"]
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)  # holds the database and secrets
     db.init_app(app)
     app.extensions["xingban"] = Services(app, build_dispatcher())
     wechat.init_app(app)

@@ -41,6 +41,8 @@ DEFAULTS: dict[str, Any] = {
     # Messages per minute one family may send before the bot answers once "too fast" and then only stores them.
     "XINGBAN_FAMILY_RATE": 30,
     "XINGBAN_TICKET_OVERDUE_HOURS": 4.0,
+    # Days a message's text is kept; then the scheduler blanks it (the row stays for the dashboard).
+    "XINGBAN_MESSAGE_RETENTION_DAYS": 180,
 }
 
 _VALIDATORS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -58,7 +60,7 @@ SECRET_KEY_HOWTO = "generate one with: python3 -c 'import secrets; print(secrets
 _KNOWN_SECRET_KEYS = frozenset({"change-me-to-a-long-random-string"})
 
 _NUMBERS = ("XINGBAN_REPLY_BUDGET", "XINGBAN_MAX_BODY_BYTES", "XINGBAN_MAX_CLOCK_SKEW", "XINGBAN_FAMILY_RATE",
-            "XINGBAN_TICKET_OVERDUE_HOURS")
+            "XINGBAN_TICKET_OVERDUE_HOURS", "XINGBAN_MESSAGE_RETENTION_DAYS")
 
 
 class ConfigError(RuntimeError):
@@ -152,6 +154,6 @@ def _fill_local_secrets(config: dict[str, Any], instance_path: Path) -> None:
                 changed = True
             config[key] = stored[key]
     if changed:
-        instance_path.mkdir(parents=True, exist_ok=True)
+        instance_path.mkdir(mode=0o700, parents=True, exist_ok=True)  # secrets and the database
         path.write_text(json.dumps(stored), encoding="utf-8")
         os.chmod(path, 0o600)

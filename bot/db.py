@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, TypeVar
 
 from flask import Flask, current_app, g
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+log = logging.getLogger(__name__)
 SQLITE_BUSY = 5
 BUSY_TIMEOUT_SECONDS = 30.0
 T = TypeVar("T")
@@ -73,12 +77,59 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     # In WAL mode NORMAL still never corrupts; a power cut may lose only the last commits.
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted or overwritten rows are zeroed in the file, not just unlinked: an erased family's text
+    # must not be recoverable from the database file (see checkpoint_wal for the WAL).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.execute("PRAGMA busy_timeout=0")  # waits are retried finely by the engine (see above)
     cursor.close()
 
 
+def checkpoint_wal(engine: Engine, timeout: float = 2.0) -> bool:
+    """Copy SQLite's WAL into the database file and truncate it to zero bytes.
+
+    Until then, the pages an erasure overwrote still sit in the -wal file with the old text. A reader
+    in the middle of a transaction makes the checkpoint report "busy": retried briefly, then left to the
+    next one (retention runs one every day). True when done; always True on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return True
+    deadline = time.monotonic() + timeout
+    while True:
+        with engine.connect() as conn:
+            busy, _frames, _copied = conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+        if not busy:
+            return True
+        if time.monotonic() >= deadline:
+            log.warning("WAL checkpoint still busy after %.1f s; the next one will finish it", timeout)
+            return False
+        time.sleep(0.01)
+
+
+def checkpoint_after_commit(db: Session) -> None:
+    """Run `checkpoint_wal` once this session's transaction is committed (an erasure's last step)."""
+    engine = db.get_bind()
+    if isinstance(engine, Engine) and engine.dialect.name == "sqlite":
+        event.listen(db, "after_commit", lambda _session: checkpoint_wal(engine), once=True)
+
+
+def create_private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 (and a missing folder 0700) before SQLite does it 0644: it holds
+    families' messages. SQLite gives the -wal and -shm files the database file's mode."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    path = Path(parsed.database)
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # empty = a new database
+    except FileExistsError:
+        pass
+
+
 def init_app(app: Flask) -> None:
     """Attach the engine and close the request's session at teardown."""
+    create_private_sqlite_file(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = make_engine(app.config["DATABASE_URL"])
     app.teardown_appcontext(_close_session)
 

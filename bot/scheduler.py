@@ -1,4 +1,5 @@
-"""The clock that ticks the outbox dispatcher. The only module that imports APScheduler.
+"""The clock that ticks the outbox dispatcher and the retention purge. The only module that imports
+APScheduler.
 
 APScheduler only says "now": what is due lives in the `reminders` table, so a missed, doubled or
 overlapping tick changes nothing (jobs are coalesced, one instance at a time, and several scheduler
@@ -9,19 +10,23 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
+from sqlalchemy import Engine, or_, select, update
 
 from bot.outbox import OutboxDispatcher
 
 log = logging.getLogger(__name__)
 TICK_JOB = "bot.scheduler:run_tick"
+RETENTION_JOB = "bot.scheduler:run_retention"
 DEFAULT_INTERVAL = 30
+RETENTION_INTERVAL = 6 * 3600  # the purge is idempotent: running it often only keeps each batch small
+PURGE_BATCH = 1000
 _dispatchers: dict[str, OutboxDispatcher] = {}
 
 
@@ -32,6 +37,54 @@ def run_tick(name: str = "default") -> dict[str, int]:
         return dict(dispatcher.tick())
 
 
+def run_retention(name: str = "default") -> dict[str, int]:
+    """The retention purge for the app of dispatcher `name` (the scheduled job)."""
+    return purge_old_texts(_dispatchers[name].app)
+
+
+def purge_old_texts(app: Flask, now: datetime | None = None) -> dict[str, int]:
+    """Blank what families wrote, what the bot replied and delivered volunteer answers once they are older
+    than XINGBAN_MESSAGE_RETENTION_DAYS. Rows stay (dates, intents, outcomes), so the dashboard's counts
+    do not change; answers still waiting for a family are never touched. Batches keep SQLite's single
+    write lock short; on SQLite the WAL is checkpointed after, so the old text leaves the files too."""
+    from bot.accounts import TicketAnswer
+    from bot.db import checkpoint_wal, get_engine, session_scope
+    from bot.models import Message, Ticket
+    from bot.timeutil import utcnow
+
+    days = float(app.config.get("XINGBAN_MESSAGE_RETENTION_DAYS") or 0)
+    if days <= 0:
+        log.warning("XINGBAN_MESSAGE_RETENTION_DAYS=%s: message text is kept forever", days)
+        return {"messages_purged": 0}
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    old_messages = select(Message.id).where(  # type: ignore[call-overload]
+        Message.created_at < cutoff, or_(Message.text != "", Message.reply_text.is_not(None))  # type: ignore[union-attr]
+    ).limit(PURGE_BATCH)
+    purged = 0
+    while True:
+        with session_scope(app) as db:
+            ids = list(db.scalars(old_messages).all())
+            if ids:
+                db.exec(update(Message).where(Message.id.in_(ids)).values(text="", reply_text=None))  # type: ignore[call-overload,union-attr]
+        purged += len(ids)
+        if len(ids) < PURGE_BATCH:
+            break
+    with session_scope(app) as db:
+        answers = db.exec(update(TicketAnswer).where(  # type: ignore[call-overload]
+            TicketAnswer.created_at < cutoff, TicketAnswer.status == "delivered", TicketAnswer.text != "",
+        ).values(text="")).rowcount
+        tickets = db.exec(update(Ticket).where(  # type: ignore[call-overload]
+            Ticket.answered_at < cutoff, Ticket.status.in_(("answered", "closed")),  # type: ignore[union-attr,attr-defined]
+            Ticket.answer.is_not(None),  # type: ignore[union-attr]
+        ).values(answer=None)).rowcount
+    engine: Engine = get_engine(app)
+    checkpoint_wal(engine)
+    if purged or answers or tickets:
+        log.info("retention: blanked %d messages, %d answers, %d tickets older than %g days",
+                 purged, answers, tickets, days)
+    return {"messages_purged": purged, "answers_purged": answers, "tickets_purged": tickets}
+
+
 def register(app: Flask, name: str = "default", **options: Any) -> OutboxDispatcher:
     _dispatchers[name] = dispatcher = OutboxDispatcher(app, **options)
     return dispatcher
@@ -40,6 +93,9 @@ def register(app: Flask, name: str = "default", **options: Any) -> OutboxDispatc
 def _add_tick_job(scheduler: Any, name: str, interval: float) -> None:
     scheduler.add_job(TICK_JOB, "interval", seconds=interval, kwargs={"name": name}, id=f"outbox-{name}",
                       max_instances=1, coalesce=True, misfire_grace_time=int(interval),
+                      next_run_time=datetime.now(UTC), replace_existing=True)
+    scheduler.add_job(RETENTION_JOB, "interval", seconds=RETENTION_INTERVAL, kwargs={"name": name},
+                      id=f"retention-{name}", max_instances=1, coalesce=True, misfire_grace_time=RETENTION_INTERVAL,
                       next_run_time=datetime.now(UTC), replace_existing=True)
 
 
@@ -62,7 +118,8 @@ def start_in_process(app: Flask, interval: float = DEFAULT_INTERVAL, **options: 
               envvar="XINGBAN_OUTBOX_LEASE", help="seconds a claimed row stays ours; a killed dispatcher's "
               "rows are sent by another after it (keep well under WeChat's 10 min client_msg_id window)")
 def scheduler_command(once: bool, interval: float, workers: int, batch_size: int, lease_seconds: int) -> None:
-    """Send due class reminders and notices (blocking; run one or more next to the web workers)."""
+    """Send due class reminders and notices, and purge message text past its retention (blocking; run
+    one or more next to the web workers)."""
     from bot import create_app
     from bot.config import ConfigError
 
@@ -72,7 +129,7 @@ def scheduler_command(once: bool, interval: float, workers: int, batch_size: int
         raise click.UsageError(f"configuration: {exc}") from None
     register(app, workers=workers, batch_size=batch_size, lease_seconds=lease_seconds)
     if once:
-        click.echo(json.dumps(run_tick(), sort_keys=True))
+        click.echo(json.dumps({**run_tick(), **run_retention()}, sort_keys=True))
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     scheduler = BlockingScheduler(timezone="UTC")
