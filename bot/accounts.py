@@ -34,6 +34,30 @@ class StaffUser(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class StaffSession(SQLModel, table=True):
+    """One console login. The cookie carries a random token; only its hash is stored, so a leaked
+    database cannot be replayed as a cookie. Deleting the row (logout) ends the session server-side."""
+
+    __tablename__ = "staff_sessions"
+
+    id: str = Field(primary_key=True, max_length=64)  # sha256 hex of the cookie's token
+    staff_id: int = Field(sa_column=Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"),
+                                           nullable=False, index=True))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
+class ThrottleCounter(SQLModel, table=True):
+    """Login attempts per key ("acct:<hash>|<address>", "addr:<address>") when there is no Redis."""
+
+    __tablename__ = "throttle_counters"
+
+    key: str = Field(primary_key=True, max_length=200)
+    attempts: int = 0
+    blocked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
 class AuditLog(SQLModel, table=True):
     """Who did what to which record, and who looked at a family's conversation. Ids only, never text."""
 

@@ -210,8 +210,23 @@ def view_ticket(db: Session, ticket: Ticket, hours: float, now: datetime | None 
 
 
 def open_tickets_with_context(db: Session, hours: float, statuses: tuple[str, ...] = ACTIVE,
-                              now: datetime | None = None, limit: int = 100) -> list[TicketView]:
-    """Active tickets, oldest first, each with the family's last 10 messages."""
+                              now: datetime | None = None, limit: int = 100,
+                              visible_to: int | None = None) -> list[TicketView]:
+    """Active tickets, oldest first, each with the family's last 10 messages. With `visible_to` (a
+    volunteer's id) only the unclaimed queue and that volunteer's own tickets."""
     stmt = (select(Ticket).where(Ticket.status.in_(statuses))  # type: ignore[attr-defined]
             .order_by(Ticket.created_at).limit(limit))
+    if visible_to is not None:
+        stmt = stmt.where(visible_clause(visible_to))
     return [view_ticket(db, ticket, hours, now) for ticket in db.exec(stmt).all()]
+
+
+def visible_clause(staff_id: int) -> Any:
+    """SQL: the tickets a volunteer may read: the unclaimed queue and those they claimed themselves.
+    A family's conversation is shown only to the person who took it on (staff and admins see all)."""
+    return (Ticket.status == "open") | (Ticket.claimed_by == staff_id)
+
+
+def ticket_visible(ticket: Ticket, staff_id: int | None) -> bool:
+    """`visible_clause` for one loaded ticket (`staff_id` None = staff or admin: everything)."""
+    return staff_id is None or ticket.status == "open" or ticket.claimed_by == staff_id

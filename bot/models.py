@@ -9,7 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Table,
+    UniqueConstraint,
+    bindparam,
+    event,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlmodel import Field, SQLModel
 
 from bot.timeutil import UTCDateTime, utcnow
@@ -92,6 +104,37 @@ class SharedValue(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     value: str = Field(max_length=4000)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class IdCounter(SQLModel, table=True):
+    """Numbers that must never be handed out twice, even after the rows that used them are erased
+    (ticket numbers are told to parents). SQLite reuses the highest rowid once it is deleted."""
+
+    __tablename__ = "id_counters"
+
+    name: str = Field(primary_key=True, max_length=32)
+    value: int = 0
+
+
+_counters = IdCounter.__table__
+_NEXT_NUMBER = (update(_counters).where(_counters.c.name == bindparam("counter"))
+                .values(value=_counters.c.value + 1).returning(_counters.c.value))
+
+
+def next_number(conn: Connection, name: str, table: Table) -> int:
+    """The next number of counter `name`, in one statement (two writers never get the same one)."""
+    value = conn.execute(_NEXT_NUMBER, {"counter": name}).scalar()
+    if value is None:  # no counter row yet: continue after the table's highest id
+        value = int(conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar() or 0) + 1
+        conn.execute(insert(_counters).values(name=name, value=value))
+    return int(value)
+
+
+@event.listens_for(Ticket, "before_insert")
+def _number_ticket(_mapper: object, conn: Connection, ticket: Ticket) -> None:
+    """Ticket numbers come from the counter, so a number a parent was told is never given again."""
+    if ticket.id is None:
+        ticket.id = next_number(conn, "tickets", Ticket.__table__)
 
 
 import bot.accounts  # noqa: E402,F401  - staff accounts, audit log, ticket answers, KB candidates

@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 from sqlmodel import select
 
-from bot.accounts import KbCandidate
+from bot.accounts import KbCandidate, StaffUser
 from bot.console.kb import check_candidate, export_yaml
 from bot.escalation import answer_ticket, claim_ticket
 from bot.services import get_services
@@ -34,9 +34,11 @@ def test_rules_match_kb_check() -> None:
 
 
 def answered_ticket(capp, db) -> int:
+    """Answered by demo-volunteer: a volunteer sees only the queue and their own tickets."""
     ticket = ask_for_person(capp, db)
-    claim_ticket(db, ticket.id, 1)
-    answer_ticket(db, ticket.id, 1, GOOD["answer"], get_services(capp).client)
+    volunteer_id = db.exec(select(StaffUser.id).where(StaffUser.name == "demo-volunteer")).one()
+    claim_ticket(db, ticket.id, volunteer_id)
+    answer_ticket(db, ticket.id, volunteer_id, GOOD["answer"], get_services(capp).client)
     return ticket.id
 
 

@@ -28,10 +28,11 @@ def record(action: str, target: str = "", detail: str = "", actor: StaffUser | N
            actor_name: str = "", db: Session | None = None, commit: bool = True) -> AuditLog:
     """Add an audit row (committed by default, so it survives even if the page then fails)."""
     from bot.console.auth import current_staff
+    from bot.console.throttle import client_address
 
     if actor is None and not actor_name and has_request_context():
         actor = current_staff()
-    ip = (request.remote_addr or "") if has_request_context() else "cli"
+    ip = client_address(request) if has_request_context() else "cli"  # the client's, also behind nginx
     row = AuditLog(actor_id=actor.id if actor else None, actor_name=(actor.name if actor else actor_name)[:64],
                    action=action[:48], target=target[:64], detail=detail[:500], ip=ip[:64])
     db = db or get_session()

@@ -40,10 +40,17 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
             record("user_create", target=f"staff:{user.id}", detail=f"role:{role}", actor_name="cli", db=db,
                    commit=False)
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise _one_line_error(str(exc)) from None
     click.echo(f"created {role} account {name!r}")
     if not password_stdin:
         click.echo(f"password: {password}")
+
+
+def _one_line_error(message: str) -> click.ClickException:
+    """`Error: <why>` on one line (a usage error would print the whole usage first), exit status 2."""
+    error = click.ClickException(message)
+    error.exit_code = 2
+    return error
 
 
 @user_group.command("list")
@@ -61,14 +68,17 @@ def user_list() -> None:
 @user_group.command("unlock")
 @click.argument("name")
 def user_unlock(name: str) -> None:
-    """Clear an account's lockout."""
+    """Clear an account's login throttling (from every address)."""
+    from bot.console.throttle import get_throttle
     from bot.db import session_scope
 
-    with session_scope(_app()) as db:
+    app = _app()
+    with session_scope(app) as db:
         user = db.exec(select(StaffUser).where(StaffUser.name == name)).first()
         if user is None:
             raise click.UsageError(f"no account {name!r}")
         user.failed_logins, user.locked_until = 0, None
+    get_throttle(app).clear_account(name)
     click.echo(f"unlocked {name}")
 
 

@@ -10,6 +10,7 @@ from bot.accounts import ROLES, AuditLog, StaffUser
 from bot.console.audit import ACTION_LABELS, record
 from bot.console.auth import create_account, current_staff, generate_password, require_role, set_password
 from bot.console.blueprint import bp
+from bot.console.throttle import get_throttle
 from bot.db import get_session
 
 PAGE = 100
@@ -58,6 +59,7 @@ def user_change(user_id: int, change: str) -> Response | str:
         detail = f"active:{user.active}"
     elif change == "unlock":
         user.failed_logins, user.locked_until = 0, None
+        get_throttle().clear_account(user.name)
     db.add(user)
     if change == "password":
         password = generate_password()

@@ -11,8 +11,8 @@ from bot.console.audit import record
 from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp
 from bot.console.kb import check_candidate, export_yaml
+from bot.console.views.tickets import visible_ticket
 from bot.db import get_session
-from bot.models import Ticket
 from bot.timeutil import utcnow
 
 FIELDS = {"question": 500, "answer": 2000, "region": 16, "intent": 32, "document": 64, "clause": 100,
@@ -23,7 +23,7 @@ FIELDS = {"question": 500, "answer": 2000, "region": 16, "intent": 32, "document
 @require_role("volunteer")
 def kb_propose(ticket_id: int) -> WResponse:
     db = get_session()
-    db.get(Ticket, ticket_id) or abort(404)
+    visible_ticket(ticket_id)
     values = {name: request.form.get(name, "").strip()[:limit] for name, limit in FIELDS.items()}
     candidate = KbCandidate(ticket_id=ticket_id, proposed_by=current_staff().id, **values)  # type: ignore[union-attr]
     db.add(candidate)

@@ -17,7 +17,9 @@ from bot.escalation import (
     claim_ticket,
     open_tickets_with_context,
     release_ticket,
+    ticket_visible,
     view_ticket,
+    visible_clause,
 )
 from bot.models import Ticket
 from bot.services import get_services
@@ -30,18 +32,35 @@ def _hours() -> float:
     return float(current_app.config["XINGBAN_TICKET_OVERDUE_HOURS"])
 
 
+def volunteer_scope() -> int | None:
+    """A volunteer's id (they see the queue and their own tickets), None for staff and admins (all)."""
+    staff = current_staff()
+    return staff.id if staff is not None and staff.role == "volunteer" else None
+
+
+def visible_ticket(ticket_id: int) -> Ticket:
+    """The ticket, 404 when missing, 403 when it is another volunteer's."""
+    ticket = get_session().get(Ticket, ticket_id) or abort(404)
+    if not ticket_visible(ticket, volunteer_scope()):
+        abort(403)
+    return ticket
+
+
 @bp.get("/tickets")
 @require_role("volunteer")
 def tickets() -> str:
     key = request.args.get("status", "active")
     statuses = FILTERS.get(key, ACTIVE)
     db = get_session()
+    scope = volunteer_scope()
     if key == "answered":
-        rows = db.exec(select(Ticket).where(Ticket.status.in_(statuses))  # type: ignore[attr-defined]
-                       .order_by(Ticket.answered_at.desc()).limit(100)).all()  # type: ignore[union-attr]
+        stmt = select(Ticket).where(Ticket.status.in_(statuses))  # type: ignore[attr-defined]
+        if scope is not None:
+            stmt = stmt.where(visible_clause(scope))
+        rows = db.exec(stmt.order_by(Ticket.answered_at.desc()).limit(100)).all()  # type: ignore[union-attr]
         views = [view_ticket(db, t, _hours()) for t in rows]
     else:
-        views = open_tickets_with_context(db, _hours(), statuses)
+        views = open_tickets_with_context(db, _hours(), statuses, visible_to=scope)
     return render_template("console/tickets.html", views=views, current=key)
 
 
@@ -49,7 +68,7 @@ def tickets() -> str:
 @require_role("volunteer")
 def ticket_detail(ticket_id: int) -> str:
     db = get_session()
-    ticket = db.get(Ticket, ticket_id) or abort(404)
+    ticket = visible_ticket(ticket_id)
     record("ticket_view", target=f"ticket:{ticket_id}", detail=f"user:{ticket.user_id}")
     from bot.console.kb import intent_choices, region_choices, source_choices
 
