@@ -4,27 +4,13 @@ A MsgId is only unique per sender: with a global key, family B's push reusing fa
 for a retry and got A's stored answer (issue 13, item 12).
 
 Revision ID: 0005
-Revises: 0004 (or 0006, see below)
-Create Date: 2026-12-02
+Revises: 0004
+Create Date: 2026-11-30
 """
-import re
-from pathlib import Path
-
 from alembic import op
 
-
-def _follows() -> str:
-    """0005 and 0006 (console hardening) were written at the same time by two people, 0006 first pointing at
-    0004. Keep one line of history whichever way 0006 points: after 0006 while it follows 0004, else after
-    0004. Once 0006 says `down_revision = "0005"`, this can become the plain constant "0004"."""
-    for path in Path(__file__).parent.glob("0006_*.py"):
-        if re.search(r'^down_revision = ["\']0004["\']', path.read_text(encoding="utf-8"), re.MULTILINE):
-            return "0006"
-    return "0004"
-
-
 revision = "0005"
-down_revision = _follows()
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
