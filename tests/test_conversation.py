@@ -177,3 +177,13 @@ def test_stored_message_records_intent_and_outcome(app: Flask, sim: WeChatSimula
     with session_scope(app) as db:
         row = db.exec(select(Message).order_by(Message.id.desc())).first()  # type: ignore[union-attr]
         assert row.intent == "rescreen" and row.outcome == "answered" and row.confidence
+
+
+def test_every_intent_has_a_chinese_label_for_menus() -> None:
+    """A clarify menu never shows a raw intent name ("1. thanks 2. greeting")."""
+    from handlers.texts import intent_label
+    from intents.labels import INTENTS
+
+    for intent in INTENTS:
+        label = intent_label(intent)
+        assert label != intent and any("\u4e00" <= ch <= "\u9fff" for ch in label), intent
