@@ -62,6 +62,12 @@ class Report:
 
     verdicts: dict[str, str] = field(default_factory=dict)  # item id -> verdict
     regions: dict[str, str] = field(default_factory=dict)  # item id -> region
+    replies: dict[str, str] = field(default_factory=dict)  # item id -> the judged reply
+
+    def misses(self) -> str:
+        """Each item not judged right, with its reply's first line (for development sets only)."""
+        return "\n".join(f"{i} [{v}] {self.replies.get(i, '').splitlines()[0] if self.replies.get(i) else ''}"
+                         for i, v in self.verdicts.items() if v != "right")
 
     def counts(self, region: str | None = None) -> Counter[str]:
         return Counter(v for i, v in self.verdicts.items() if region is None or self.regions[i] == region)
@@ -131,6 +137,7 @@ def evaluate(items: Iterable[EvalItem], converse: Converse) -> Report:
     for item in items:
         turn = converse(f"eval-{item.id}", list(item.turns), item.region_reply)
         report.verdicts[item.id] = judge(item, turn)
+        report.replies[item.id] = turn.text
         report.regions[item.id] = item.region
     return report
 

@@ -124,16 +124,22 @@ def eval_group(ctx: click.Context) -> None:
 @eval_group.command("answers")
 @click.option("--set", "set_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               help="Question set (default: the frozen knowledge/eval/answers_heldout.yaml).")
-def eval_answers_command(set_path: Path | None) -> None:
+@click.option("--show", is_flag=True, help="also list each item not judged right (not for the frozen set)")
+def eval_answers_command(set_path: Path | None, show: bool) -> None:
     """Send each parent question through the signed webhook and count right / wrong / handed over /
     menu or question / other, overall and per region. Never tune on the default set."""
     from bot.answer_eval import DEFAULT_SET, load_items, run_on_fresh_app
 
+    if show and (set_path is None or set_path.resolve() == DEFAULT_SET.resolve()):
+        raise click.UsageError("--show is for development sets: the frozen set is read in aggregate only")
     try:
         items = load_items(set_path or DEFAULT_SET)
     except (OSError, ValueError, KeyError) as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(run_on_fresh_app(items).format())
+    report = run_on_fresh_app(items)
+    click.echo(report.format())
+    if show:
+        click.echo(report.misses())
 
 
 @eval_group.command("retrieval")

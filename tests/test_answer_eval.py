@@ -51,3 +51,16 @@ def test_a_broken_set_names_the_item(tmp_path: Path) -> None:
     path.write_text("items:\n  - id: b-1\n    region: qijiang\n", encoding="utf-8")
     with pytest.raises(ValueError, match="b-1"):
         load_items(path)
+
+
+def test_show_lists_misses_only_for_a_development_set() -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    refused = CliRunner().invoke(main, ["eval", "answers", "--show"])
+    assert refused.exit_code == 2 and "aggregate only" in refused.output
+    sample = str(Path(__file__).parent / "data" / "answers_sample.yaml")
+    shown = CliRunner().invoke(main, ["eval", "answers", "--set", sample, "--show"])
+    assert shown.exit_code == 0, shown.output
+    assert "right" in shown.output.splitlines()[0]
