@@ -127,19 +127,19 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
         return Reply(text=say("choose_entry", first=labels[0], second=labels[1]), outcome="clarified",
                      intent=question.intent, confidence=question.confidence)
     entry = kb.entry(found.entry_ids[0]) if found.kind == "answer" else None
+    opens_yes = entry is not None and entry.answer.startswith(kb.settings.yes_openers)
     doubtful = any(v is False for v in question.facts.values()) or question.facts.get("diagnosis") == "suspected"
     # The facts given leave the verdict open and no entry answers, or the entry would open with a "yes" that
     # a stated fact may contradict: say what is certain and ask what decides. An entry that lays out the
     # bands without a "yes" is the answer (the parent reads their band; the check is offered after).
     if (verdict_asked and question.region and question.facts) and (entry is None or (
-            pending is not None and doubtful and set(entry.intents) & set(VERDICT_INTENTS)
-            and entry.answer.startswith(kb.settings.yes_openers))):
+            pending is not None and doubtful and set(entry.intents) & set(VERDICT_INTENTS) and opens_yes)):
         remember_context(ctx, question, entry.id if entry else None)
         return next_step(ctx, {**question.facts, "region": question.region}, question.intent)
     if entry is None:
         return None
     region = question.region or (found.regions[0] if len(found.regions) == 1 else None)
-    if region and region in kb.sources and question.facts and entry.answer.startswith(kb.settings.yes_openers):
+    if region and region in kb.sources and question.facts and opens_yes:
         # An entry that opens with "yes" never reaches a family whose stated facts fail the rules.
         result = pending or evaluate(ctx, region, question.facts)
         if result.status == "not_eligible":

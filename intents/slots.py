@@ -184,6 +184,8 @@ class SlotExtractor:
 
 def _said_apart(text: str, phrases: list[str], keywords: list[str]) -> bool:
     """True when a phrase occurs outside every keyword occurrence ("能自理" inside "不能自理" does not count)."""
+    if not any(phrase in text for phrase in phrases):
+        return False  # the usual case: no denial at all, so no keyword scan on every message
     covered = {i for kw in keywords for m in re.finditer(re.escape(kw), text) for i in range(m.start(), m.end())}
     return any(not set(range(m.start(), m.end())) <= covered
                for phrase in phrases for m in re.finditer(re.escape(phrase), text))

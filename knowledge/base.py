@@ -134,7 +134,9 @@ class KnowledgeBase:
         weight, on words and (weighted by `char_weight`) on character bigrams. `skip_doc` leaves one
         indexed question out (leave-one-out tuning)."""
         s = self.settings
-        questions = [d for d in self._question_docs[index] if d != skip_doc] or self._question_docs[index]
+        questions = self._question_docs[index]
+        if skip_doc is not None:  # tuning only: the search path never copies the list
+            questions = [d for d in questions if d != skip_doc] or questions
         answer = self._answer_doc_start + index
         words = max(self._bm25.score(query.words, d) for d in questions) + \
             s.answer_weight * self._bm25.score(query.words, answer)
