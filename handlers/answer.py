@@ -21,6 +21,7 @@ from handlers.clarify import CHOICE_WORDS
 from handlers.eligibility import is_stop, next_step, stop_dialogue
 from handlers.escalation import escalate
 from handlers.texts import region_choices, region_name, say
+from knowledge.regions import load_region_table
 
 # Intents whose messages are questions about the documents (the rest are conversation: greeting, human…).
 POLICY_INTENTS = ("apply_aid", "eligibility", "aid_amount", "rescreen", "institution", "education",
@@ -317,9 +318,8 @@ class RegionStatementHandler(BaseHandler):
         if not region or (is_follow_up(ctx.text) and recent_context(ctx) is not None):
             return None  # "那诸暨呢" asks the previous question about another region
         rest = ctx.classification.normalized
-        for words in ctx.services.kb.settings.region_aliases.values():
-            for word in words:
-                rest = rest.replace(word, "")
+        for word in sorted(load_region_table().words(), key=len, reverse=True):
+            rest = rest.replace(word, "")
         rest = self._FILLER.sub("", rest)
         return region if len(rest) <= 2 else None
 

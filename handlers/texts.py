@@ -8,6 +8,8 @@ from typing import Any
 
 import yaml
 
+from knowledge.regions import load_region_table
+
 HERE = Path(__file__).parent
 
 
@@ -42,11 +44,12 @@ def say(key: str, **values: Any) -> str:
 
 
 def region_name(region: str | None) -> str:
-    return _replies()["region_names"].get(region or "", "")
+    return load_region_table().name(region)
 
 
 def region_choices() -> list[str]:
-    return list(_replies()["region_choices"])
+    """The numbered region menu's order (the same as the eligibility questions', so "3" is always 上海)."""
+    return list(load_region_table().menu_order)
 
 
 def intent_label(intent: str) -> str:

@@ -69,7 +69,7 @@ class IntentEngine:
         self.corrector = HomophoneCorrector(
             user_words + self.synonyms.words, self.segmenter.word_frequency, config.get("typos")
         )
-        self.masker = SlotMasker.from_files(MASKING_FILE, SLOTS_FILE, config.get("masking"))
+        self.masker = SlotMasker.from_file(MASKING_FILE, config.get("masking"))
         self.featurizer = Featurizer(config.get("features"))
         self.slots = SlotExtractor.from_file(SLOTS_FILE, config.get("slots"))
         self.policy = DecisionPolicy.from_settings(config.get("decision"))

@@ -2,7 +2,7 @@
 
 Who is asking (region, child's age, "our kid", an earlier diagnosis) is not evidence for what is
 asked: "綦江的孩子去哪里复筛" should score like "去哪里复筛". Ages (5岁, 3.5岁, 1岁8个月, 0到6岁,
-18个月大) are replaced on the normalised text by ``<age>``, region names (data/slots.yaml) by
+18个月大) are replaced on the normalised text by ``<age>``, region names (knowledge/data/regions.yaml) by
 ``<region>``, past diagnoses (确诊了, 去年确诊的) by ``<diagnosis>``; generic words (孩子, 我们, 的, 了 ...)
 are dropped. Placeholders are ordinary features with their own weight (``features.placeholder_weight``).
 Word lists live in data/masking.yaml. ``IntentEngine.tokenize`` (shared with retrieval) is not masked.
@@ -14,6 +14,8 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from knowledge.regions import load_region_table
 
 from .config import load_yaml
 
@@ -66,13 +68,11 @@ class SlotMasker:
         )
 
     @classmethod
-    def from_files(
-        cls, masking_file: Path, slots_file: Path, settings: dict[str, Any] | None = None
+    def from_file(
+        cls, masking_file: Path, settings: dict[str, Any] | None = None
     ) -> SlotMasker:
         table = load_yaml(masking_file) or {}
-        slots = load_yaml(slots_file) or {}
-        keywords = [str(k) for words in (slots.get("region_keywords") or {}).values() for k in words]
-        return cls(table, keywords, settings)
+        return cls(table, load_region_table().words(), settings)
 
     def _is_region(self, token: str) -> bool:
         return token in self.regions or bool(self._region_token and self._region_token.match(token))

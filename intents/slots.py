@@ -3,7 +3,7 @@
 Slot names follow docs/contracts.md: region, age (float years), diagnosis ("diagnosed"|"suspected"),
 residency ("hukou"|"residence_permit"), hardship, disability_certificate, sunshine_card (bools),
 plus optional `when` ("today", "tomorrow", "this_week", "next_wed", "sat", ...).
-Keyword tables live in data/slots.yaml.
+Keyword tables live in data/slots.yaml; region words in the one region table, knowledge/data/regions.yaml.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+
+from knowledge.regions import RegionTable, load_region_table
 
 from .config import load_yaml
 
@@ -48,15 +50,13 @@ _WEEKDAY_RE = re.compile(r"(下个?|这个?|本)?(?:周|星期|礼拜)([一二�
 
 
 class SlotExtractor:
-    def __init__(self, table: dict[str, Any], settings: dict[str, Any] | None = None):
+    def __init__(self, table: dict[str, Any], settings: dict[str, Any] | None = None,
+                 regions: RegionTable | None = None):
         from .config import merged
 
         self.settings = merged(DEFAULTS, settings)
         self.table = table
-        self._region_order = list(table["region_order"])
-        self._region_keywords = {r: list(table["region_keywords"][r]) for r in self._region_order}
-        self._region_exclude = list(table.get("region_exclude", []))
-        self._other_places = sorted((str(p) for p in table.get("other_places", [])), key=len, reverse=True)
+        self.regions = regions or load_region_table()  # knowledge/data/regions.yaml: the one region table
         self._when = [(str(k), str(v)) for k, v in table.get("when", [])]
         self._when.sort(key=lambda kv: -len(kv[0]))
 
@@ -65,17 +65,12 @@ class SlotExtractor:
         return cls(load_yaml(path), settings)
 
     def region(self, text: str) -> str | None:
-        for word in self._region_exclude:
-            text = text.replace(word, " ")
-        for region in self._region_order:
-            if any(k in text for k in self._region_keywords[region]):
-                return region
-        return None
+        return self.regions.find(text)
 
     def other_place(self, text: str) -> str | None:
         """A place outside the five documents named in the message (`extract` keeps it only when no
         covered region is named)."""
-        return next((place for place in self._other_places if place in text), None)
+        return self.regions.other_place(text)
 
     def age(self, text: str) -> float | None:
         lo, hi = self.settings["min_age"], self.settings["max_age"]

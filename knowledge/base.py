@@ -14,6 +14,7 @@ from knowledge.ages import age_bands, fits_age
 from knowledge.bm25 import BM25
 from knowledge.config import Settings, load_settings
 from knowledge.entries import ALL, Entry, load_entries
+from knowledge.regions import load_region_table
 from knowledge.render import citation_line, render_answer
 from knowledge.sources import DEFAULT_ROOT, SourceDoc, load_sources
 from knowledge.tokenize import JiebaTokenizer, TokenMapper
@@ -247,11 +248,9 @@ class KnowledgeBase:
         return citation_line(entry, region, self.sources, self.settings)
 
     def detect_region(self, text: str) -> str | None:
-        """Region named in the message itself; settings order decides ties (綦江 is listed before 重庆)."""
-        for region, aliases in self.settings.region_aliases.items():
-            if region in self.sources and any(alias in text for alias in aliases):
-                return region
-        return None
+        """Region named in the message itself (the one region table; 綦江 wins over 重庆)."""
+        region = load_region_table().find(text)
+        return region if region in self.sources else None
 
 
 def load_knowledge_base(root: Path | None = None, tokenize: Tokenize | None = None,

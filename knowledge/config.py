@@ -14,7 +14,6 @@ class Settings:
     """Everything the knowledge base reads from settings.yaml."""
 
     intents: tuple[str, ...]
-    region_aliases: dict[str, tuple[str, ...]]
     k1: float
     b: float
     answer_weight: float
@@ -63,12 +62,8 @@ def load_settings(data_dir: Path) -> Settings:
     required = ("citation_prefix", "region_label", "ask_region", "not_covered", "expired")
     if not isinstance(messages, dict) or any(not isinstance(messages.get(k), str) for k in required):
         raise KnowledgeError(f"{path}:{line_of(messages)}: messages needs string keys {', '.join(required)}")
-    aliases = _get(data, path, "region_aliases")
-    if not isinstance(aliases, dict) or not all(isinstance(v, list) for v in aliases.values()):
-        raise KnowledgeError(f"{path}:{line_of(aliases)}: region_aliases must map region -> list of names")
     return Settings(
         intents=tuple(_get(data, path, "intents")),
-        region_aliases={k: tuple(str(a) for a in v) for k, v in aliases.items()},
         k1=_number(data, path, "retrieval", "k1"),
         b=_number(data, path, "retrieval", "b"),
         answer_weight=_number(data, path, "retrieval", "answer_weight"),

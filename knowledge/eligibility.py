@@ -23,6 +23,7 @@ from knowledge.eligibility_model import AMOUNT_FIELDS, Policy, Rule
 from knowledge.eligibility_reasons import Reason, decided_reasons, open_reasons, reason_from
 from knowledge.eligibility_rules import RuleBookError, load_policies
 from knowledge.profile import BOOLS, ENUMS, FIELD_ORDER, Profile, ProfileError
+from knowledge.regions import load_region_table
 
 __all__ = ["EligibilityResult", "RuleBook", "RuleBookError", "ProfileError", "load_rulebook", "DISCLAIMER"]
 
@@ -87,7 +88,7 @@ class RuleBook:
         policy = self.policies.get(p.region)
         if policy is None:
             return EligibilityResult("not_covered", region=p.region, reasons=[Reason(
-                f"暂未收录“{p.region}”的政策，目前支持：綦江、重庆、上海、诸暨、广西", "")])
+                f"暂未收录“{p.region}”的政策，目前支持：{load_region_table().short_names()}", "")])
         if not policy.covers(p.today()):
             return self._outside_validity(policy, p)
         cands = _candidates(policy, p)

@@ -19,7 +19,8 @@ from knowledge.eligibility_parse import (
     parse_residency,
     parse_years,
 )
-from knowledge.profile import BOOLS, ENUMS, REGIONS
+from knowledge.profile import BOOLS, ENUMS
+from knowledge.regions import load_region_table
 
 QUESTIONS_PATH = Path(__file__).resolve().parent / "rules" / "questions.yaml"
 MAX_BYTES = 2048
@@ -30,14 +31,14 @@ __all__ = ["questions", "question_text", "choices", "parse_answer", "parse_corre
 @functools.cache
 def questions() -> dict[str, dict[str, Any]]:
     data = yaml.safe_load(QUESTIONS_PATH.read_text(encoding="utf-8"))
+    table = load_region_table()  # the region menu comes from the one region table
+    data["region"]["choices"] = [{"label": table.regions[r].menu_label, "value": r} for r in table.menu_order]
     for name, entry in data.items():
         for choice in entry.get("choices", []):
             if name in BOOLS and not isinstance(choice["value"], bool):
                 raise ValueError(f"{QUESTIONS_PATH}: {name}: choice values must be true/false")
             if name in ENUMS and choice["value"] not in ENUMS[name]:
                 raise ValueError(f"{QUESTIONS_PATH}: {name}: unknown choice value {choice['value']!r}")
-            if name == "region" and choice["value"] not in REGIONS:
-                raise ValueError(f"{QUESTIONS_PATH}: region: unknown region {choice['value']!r}")
     return data
 
 
@@ -96,7 +97,7 @@ _FIELD_HINTS = (  # (field, words that show a clause is about it); earlier wins
     ("other_province_aid", r"外省"),
     ("self_care_insufficient", r"自理"),
     ("school_ready", r"入学|上学"),
-    ("region", r"綦江|重庆|上海|诸暨|广西|南宁|柳州|桂林"),
+    ("region", "|".join(map(re.escape, load_region_table().words()))),
 )
 _FILLER = r"^(?:不对|不是的|错了|说错了|搞错了|更正一下|更正|纠正一下|纠正|改一下|改成|改为|应该是|其实是|我们是|孩子是|他是|她是|是)+"
 

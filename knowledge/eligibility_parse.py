@@ -6,16 +6,11 @@ import re
 import unicodedata
 from typing import Any
 
+from knowledge.regions import load_region_table
+
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十]+)"
 _CHOICE = re.compile(r"^\s*(?:第)?([1-9])\s*(?:[.、．号个]|$)")
-REGION_WORDS = (
-    ("qijiang", r"綦江|綦"),
-    ("chongqing", r"重庆|渝"),
-    ("shanghai", r"上海|沪"),
-    ("zhuji", r"诸暨"),
-    ("guangxi", r"广西|南宁|柳州|桂林|梧州|北海|防城港|钦州|贵港|玉林|百色|贺州|河池|来宾|崇左"),
-)
 
 
 def normalize(text: str) -> str:
@@ -152,10 +147,7 @@ def parse_residency(t: str) -> str | None:
 
 
 def parse_region(t: str) -> str | None:
-    for region, words in REGION_WORDS:
-        if re.search(words, t):
-            return region
-    return None
+    return load_region_table().find(t)
 
 
 def parse_institution(t: str) -> str | None:

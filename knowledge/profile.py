@@ -6,7 +6,9 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Any
 
-REGIONS = ("qijiang", "chongqing", "shanghai", "zhuji", "guangxi")
+from knowledge.regions import load_region_table
+
+REGIONS = load_region_table().menu_order  # data/regions.yaml
 
 ENUMS: dict[str, tuple[str, ...]] = {
     "diagnosis": ("diagnosed", "suspected", "none"),
