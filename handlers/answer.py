@@ -28,7 +28,8 @@ POLICY_INTENTS = ("apply_aid", "eligibility", "aid_amount", "rescreen", "institu
                   "living_assistance", "family_support")
 VERDICT_INTENTS = ("eligibility", "aid_amount", "apply_aid")
 PROFILE_FACTS = ("age", "diagnosis", "residency", "hardship", "disability_certificate", "sunshine_card",
-                 "institution", "permit_years", "other_province_aid", "school_ready", "self_care_insufficient")
+                 "institution", "permit_years", "years_aided", "other_province_aid", "school_ready",
+                 "self_care_insufficient")
 CONTEXT_SECONDS = 30 * 60  # a follow-up leans on the previous question for this long
 _ELLIPTICAL = re.compile(r"^(那|那么|那如果|如果|要是|假如|还有|另外)|呢[?？。!！]*$|^(那)?(上|读)?(大学|高中|初中|小学|幼儿园)")
 _FOLLOW_UP_OPENING = re.compile(r"^(那|那么|那如果|那要是|还有|另外|那像)")
@@ -47,6 +48,9 @@ class Question:
     probs: dict[str, float] = field(default_factory=dict)
     decision: str = ""
     asked: str = ""  # a follow-up's own words ("那我们不是困难户呢"); empty = `text` itself
+    own_facts: tuple[str, ...] = ()  # the facts this message itself states (not carried over)
+    follows_verdict: bool = False  # a follow-up to a "can we / how much" question
+    verdict_asked: bool = False  # this question asks "can we / how much" (a follow-up may ask it again)
 
 
 def recent_context(ctx: Context) -> dict[str, Any] | None:
@@ -61,7 +65,7 @@ def remember_context(ctx: Context, question: Question, entry_id: str | None) -> 
     """Keep the question's topic for a follow-up ("那7岁以后呢"); replaced by the next question."""
     state = dict(ctx.user.dialogue or {})
     state["context"] = {"text": question.text[:200], "region": question.region, "facts": question.facts,
-                        "entry": entry_id, "at": int(time.time())}
+                        "entry": entry_id, "verdict": question.verdict_asked, "at": int(time.time())}
     ctx.user.dialogue = state
 
 
@@ -83,15 +87,18 @@ def read_question(ctx: Context) -> Question:
     region = slots.get("region")
     context = recent_context(ctx)
     asked = ""
+    follows_verdict = False
     if context and (region is None or region == context.get("region")):
         # What a parent said about the family minutes ago still holds ("我们是居住证" then a new question).
         facts = {**context.get("facts", {}), **facts}
     if context and is_follow_up(text):
         region = region or context.get("region")
         asked, text = text, f"{context['text']} {text}"
+        follows_verdict = bool(context.get("verdict"))
     probs = dict(result.alternatives) if result.intent in POLICY_INTENTS or result.decision != "answer" else {}
+    own = tuple(k for k in PROFILE_FACTS if slots.get(k) is not None)
     return Question(text, region or ctx.user.region, facts, result.intent, result.confidence, probs,
-                    result.decision, asked)
+                    result.decision, asked, own, follows_verdict)
 
 
 def asks_verdict(ctx: Context, question: Question) -> bool:
@@ -101,19 +108,25 @@ def asks_verdict(ctx: Context, question: Question) -> bool:
     # A follow-up is judged on its own words: "那父母的居住证要办多久" asks a fact even when the question
     # before it asked "能申请吗".
     normalized = ctx.services.engine.normalize(question.asked or question.text)
-    return any(cue in normalized for cue in ctx.services.kb.settings.verdict_cues)
+    if any(cue in normalized for cue in ctx.services.kb.settings.verdict_cues):
+        return True
+    # "要是转到区外呢" after "一年补好多": the same question for changed facts.
+    return question.follows_verdict and bool(question.own_facts)
 
 
 def answer_question(ctx: Context, question: Question) -> Reply | None:
     """The first reply to a question about the documents, or None when the documents do not cover it."""
     kb = ctx.services.kb
-    verdict_asked = asks_verdict(ctx, question)
+    verdict_asked = question.verdict_asked = asks_verdict(ctx, question)
     pending = None  # the rules' result when the parent's facts leave the verdict open
     if verdict_asked and question.region and question.facts:
         result = evaluate(ctx, question.region, question.facts)
         if result.status in ("eligible", "not_eligible"):
             return verdict_reply(ctx, question, result)
         pending = result if result.status == "need_info" else None
+        assumed = verdict_if_diagnosed(ctx, question, result)
+        if assumed is not None:
+            return assumed
     gate = question.intent if question.decision == "answer" and question.intent in POLICY_INTENTS else None
     found = kb.answer(question.text, question.region, gate, residency=question.facts.get("residency"),
                       intent_probs=question.probs or None, age=question.facts.get("age"))
@@ -161,19 +174,31 @@ def evaluate(ctx: Context, region: str, facts: dict[str, Any]) -> Any:
     return ctx.services.rules.evaluate(profile)
 
 
-def verdict_reply(ctx: Context, question: Question, result: Any) -> Reply:
+def verdict_reply(ctx: Context, question: Question, result: Any, lead: str = "") -> Reply:
     from knowledge.eligibility_dialogue import format_result
 
     remember_context(ctx, question, None)
     adopt_first_region(ctx, question.region)
-    return Reply(text=format_result(result), intent=question.intent or "eligibility",
+    return Reply(text=lead + format_result(result), intent=question.intent or "eligibility",
                  confidence=question.confidence)
+
+
+def verdict_if_diagnosed(ctx: Context, question: Question, result: Any) -> Reply | None:
+    """Every fact but the diagnosis is known: answer for a diagnosed child and say so, rather than open an
+    interview (a parent asking about rehab aid for their child is rarely asking about an undiagnosed one)."""
+    if result.status != "need_info" or list(result.missing) != ["diagnosis"] or "diagnosis" in question.facts:
+        return None
+    assumed = evaluate(ctx, str(question.region), {**question.facts, "diagnosis": "diagnosed"})
+    if assumed.status != "eligible":
+        return None
+    return verdict_reply(ctx, question, assumed, lead=say("verdict_assumes_diagnosis"))
 
 
 def reply_with_entry(ctx: Context, question: Question, entry: Any, region: str | None, text: str) -> Reply:
     """The entry's cited answer, then the offer of a personal check for "can we / how much" entries."""
     intent = next((i for i in entry.intents if i in VERDICT_INTENTS), entry.intents[0])
-    remember_context(ctx, Question(question.text, region, question.facts), entry.id)
+    remember_context(ctx, Question(question.text, region, question.facts, verdict_asked=question.verdict_asked),
+                     entry.id)
     adopt_first_region(ctx, region)
     if intent in ("eligibility", "aid_amount") and region and region != "all":
         offer_check(ctx, region, question.facts)

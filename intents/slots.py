@@ -142,6 +142,19 @@ class SlotExtractor:
         spans += [0.5] * text.count("半年")
         return round(min(spans), 2) if spans else None
 
+    def years_aided(self, text: str) -> float | None:
+        """Years of rehab aid already received, when the message says so (the 5-year limits depend on it)."""
+        table = self.table.get("years_aided") or {}
+        if any(phrase in text for phrase in table.get("none", ())):
+            return 0.0
+        verbs = "|".join(map(re.escape, table.get("verbs", ())))
+        nouns = "|".join(map(re.escape, table.get("nouns", ())))
+        if not verbs:
+            return None
+        m = re.search(rf"(?:{verbs})(?:了|过)?(?:已经)?(?:满了?|了)?(\d+(?:\.\d+)?)年(?!级|龄|纪|前|底|初)", text) or \
+            re.search(rf"(\d+(?:\.\d+)?)年(?:了|的)?(?:{nouns})", text)
+        return float(m.group(1)) if m and "居住证" not in text[max(0, m.start() - 6):m.start()] else None
+
     def when(self, text: str) -> str | None:
         m = _WEEKDAY_RE.search(text)
         if m:
@@ -170,6 +183,7 @@ class SlotExtractor:
         for name, choices in (self.table.get("choices") or {}).items():
             values[name] = next((value for value, words in choices.items() if any(w in text for w in words)), None)
         values["permit_years"] = self.permit_years(text)
+        values["years_aided"] = self.years_aided(text)
         values["when"] = self.when(text)
         for name, value in values.items():
             if value is not None:

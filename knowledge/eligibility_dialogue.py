@@ -21,6 +21,7 @@ from knowledge.eligibility_parse import (
 )
 from knowledge.profile import BOOLS, ENUMS
 from knowledge.regions import load_region_table
+from knowledge.render import citation_body
 
 QUESTIONS_PATH = Path(__file__).resolve().parent / "rules" / "questions.yaml"
 MAX_BYTES = 2048
@@ -204,7 +205,7 @@ def format_result(result: Any) -> str:
         lines.append(result["next_question"])
     lines += _amount_lines(result)
     tail = result.get("disclaimer") or "不是官方审核结果，以当地残联审核为准。"
-    clauses: dict[str, list[str]] = {}
+    cited: list[tuple[str, str]] = []
     for reason in _merged_reasons(result.get("reasons") or [], lines)[:MAX_REASONS]:
         line = f"· {_plain(reason.get('text', ''))}"
         if not _fits(lines, line, tail):
@@ -212,12 +213,11 @@ def format_result(result: Any) -> str:
         lines.append(line)
         for source in reason.get("sources") or [reason.get("source") or ""]:
             document, _, clause = source.partition(" ")
-            clause = clause.strip().rstrip("、")
-            if document and clause not in clauses.setdefault(document, []):
-                clauses[document].append(clause)
-    cited = "；".join(f"{doc} {'、'.join(c for c in cl if c)}".strip() for doc, cl in clauses.items())
-    if cited and _fits(lines, cited, tail):
-        lines.append(f"依据：{cited}")
+            if document:
+                cited.append((document, clause))
+    citation = citation_body(cited)
+    if citation and _fits(lines, citation, tail):
+        lines.append(f"依据：{citation}")
     text = "\n".join([*lines, tail])
     while len(text.encode("utf-8")) > MAX_BYTES:  # only if the head itself is too long
         text = text[:-1]

@@ -44,23 +44,37 @@ def citation_line(entry: Entry, region: str | None, sources: dict[str, SourceDoc
     """依据 line naming the documents and clauses; only the asked region's document when it has one."""
     wanted = sources[region].document if region in sources else None
     cited = [c for c in entry.sources if c.document == wanted] or list(entry.sources)
+    return settings.messages["citation_prefix"] + citation_body([(c.document, c.clause) for c in cited])
+
+
+def citation_body(cited: list[tuple[str, str]]) -> str:
+    """"文号 clause、clause；文号 clause": each document named once, its clauses folded (entries and
+    eligibility verdicts cite the same way)."""
     clauses: dict[str, list[str]] = {}
-    for c in cited:
-        if c.clause not in clauses.setdefault(c.document, []):
-            clauses[c.document].append(c.clause)
-    body = "；".join(f"{doc} {'、'.join(fold_clauses(cl))}" for doc, cl in clauses.items())
-    return settings.messages["citation_prefix"] + body
+    for document, clause in cited:
+        clause = clause.strip().rstrip("、")
+        if clause not in clauses.setdefault(document, []):
+            clauses[document].append(clause)
+    return "；".join(f"{doc} {'、'.join(fold_clauses(cl))}".strip() for doc, cl in clauses.items())
 
 
 def fold_clauses(clauses: list[str]) -> list[str]:
     """"附件 第3项 X（1）", "附件 第3项 X（2）" -> "附件 第3项 X（1）（2）": a phone line names each clause
-    once, without repeating the heading they share."""
-    folded: list[str] = []
+    once, without repeating the heading they share. A clause a more specific one lies under ("附件 第3项 X"
+    next to "附件 第3项 X（2）", or "附件 第3项（区残联）" next to "附件 第3项 X（2）") is not repeated."""
+    heads: dict[str, list[str]] = {}  # heading -> its numbered parts, in first-seen order
     for clause in clauses:
         cut = clause.rfind("（")
         head, tail = (clause[:cut], clause[cut:]) if cut > 0 else (clause, "")
-        if folded and tail and head and folded[-1].startswith(head) and folded[-1][len(head):].startswith("（"):
-            folded[-1] += tail
-        else:
-            folded.append(clause)
-    return folded
+        tails = heads.setdefault(head, [])
+        if tail and tail not in tails:
+            tails.append(tail)
+    specific = [h for h, tails in heads.items() if tails]
+    return [head + "".join(sorted(tails, key=_part_number)) for head, tails in heads.items()
+            if not any(other.startswith(head + " ") for other in specific)]
+
+
+def _part_number(tail: str) -> int:
+    """"（3）" -> 3, so folded parts read in order; other tails keep their place (sorted is stable)."""
+    digits = tail.strip("（）")
+    return int(digits) if digits.isdigit() else 0

@@ -79,6 +79,24 @@ def test_a_fact_question_after_a_yes_no_question_gets_the_fact(sim: WeChatSimula
     assert "300" in reply.text and "？" not in reply.text.splitlines()[0]
 
 
+def test_a_what_if_follow_up_to_an_amount_question_gets_the_amount_for_the_changed_fact(sim: WeChatSimulator) -> None:
+    """"要是转到区外呢" after "一年补好多" with the family's facts: the out-of-district amount (10000 元)."""
+    sim.send_text("o-what-if", "我们是綦江的低保户 娃儿九岁 孤独症 在区内定点机构做康复 一年补好多")
+    reply = sim.send_text("o-what-if", "要是转到区外的定点机构呢")
+    assert "10000" in reply.text and "20000" not in reply.text and "綦残联发〔2025〕7号" in reply.text
+
+
+def test_years_of_aid_already_received_pick_the_band_and_an_unstated_diagnosis_is_assumed_aloud(
+        sim: WeChatSimulator) -> None:
+    """Five years of aid done, 12, hardship: 10000 元 (not the 20000 of the first five years), with the
+    assumption that the child is diagnosed said first, and each clause cited once on one line."""
+    reply = sim.send_text("o-five-years", "娃儿在綦江区内机构已经练满五年了今年12岁屋头是困难户还补不补嘛补好多")
+    assert "10000" in reply.text and "20000" not in reply.text
+    assert reply.text.startswith("（下面按孩子已确诊孤独症来算")
+    citation = next(line for line in reply.text.splitlines() if line.startswith("依据："))
+    assert citation.count("綦残联发〔2025〕7号") == 1 and citation.count("康复政策提标扩面") == 1
+
+
 def test_another_province_as_background_is_not_a_hand_over(sim: WeChatSimulator) -> None:
     """A Shanghai permit family whose child is aided in another province: Shanghai's condition decides."""
     sim.send_text("o-background", "上海居住证家庭的孩子能申请残疾儿童康复救助吗")

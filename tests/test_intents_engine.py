@@ -111,6 +111,12 @@ def test_tokenize_maps_synonyms(engine):
         ("明天有课吗", {"when": "tomorrow"}),
         ("本周有课吗", {"when": "this_week"}),
         ("桂花开了", {}),
+        ("已经练满五年了", {"years_aided": 5.0}),
+        ("享受救助3年了", {"years_aided": 3.0}),
+        ("做了两年康复", {"years_aided": 2.0}),
+        ("还没享受过救助", {"years_aided": 0.0}),
+        ("读三年级", {}),
+        ("居住证满2年", {"residency": "residence_permit", "permit_years": 2.0}),
     ],
 )
 def test_slots(engine, text, expected):
