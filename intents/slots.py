@@ -89,16 +89,20 @@ class SlotExtractor:
             return round(int(m.group(1)) / 12, 2)
         return None
 
-    def _negated(self, text: str, start: int) -> bool:
+    def _negated(self, text: str, start: int, end: int) -> bool:
         window = text[max(0, start - self.settings["negation_window"]) : start]
-        return any(window.endswith(neg) for neg in self.table.get("flag_negators", []))
+        if any(window.endswith(neg) for neg in self.table.get("flag_negators", [])):
+            return True
+        after = text[end : end + self.settings["negation_window"] + 2].lstrip("也都还")
+        return after.startswith(tuple(self.table.get("flag_post_negators", ()))) and not after.startswith(
+            ("没错", "没问题"))
 
     def _flag(self, text: str, keywords: list[str]) -> bool | None:
         value: bool | None = None
         for kw in sorted(keywords, key=len, reverse=True):
             start = text.find(kw)
             while start != -1:
-                negated = self._negated(text, start)
+                negated = self._negated(text, start, start + len(kw))
                 if not negated:
                     return True
                 value = False

@@ -116,6 +116,10 @@ def test_tokenize_maps_synonyms(engine):
         ("做了两年康复", {"years_aided": 2.0}),
         ("还没享受过救助", {"years_aided": 0.0}),
         ("读三年级", {}),
+        ("残疾证还没办", {"disability_certificate": False}),
+        ("阳光宝宝卡也没有", {"sunshine_card": False}),
+        ("低保还在办", {"hardship": False}),
+        ("我们是低保户没错", {"hardship": True}),
         ("居住证满2年", {"residency": "residence_permit", "permit_years": 2.0}),
     ],
 )

@@ -72,3 +72,32 @@ def test_long_input_keeps_head_and_tail(normalize):
     assert len(out) <= normalize.settings["max_chars"] + 1
     assert out.startswith("开头")
     assert out.endswith("康复救助怎么申请")
+
+
+@pytest.fixture(scope="module")
+def spoken():
+    """The normaliser as the engine configures it (data/engine.yaml: dialect words)."""
+    from intents.config import load_engine_config
+
+    return Normalizer(load_engine_config().get("normalize"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Chongqing / Sichuan
+        ("娃儿补助好多钱", "孩子补助多少钱"),
+        ("啥子时候咋个申请", "什么时候怎么申请"),
+        ("屋头没得低保", "家里没有低保"),
+        # Shanghainese
+        ("阿拉小囡可以申请伐", "我们孩子可以申请吗"),
+        ("几钿", "多少钱"),
+        ("阿拉伯数字", "阿拉伯数字"),  # not 阿拉 = we
+        # Cantonese (traditional characters first become simplified)
+        ("我哋喺梧州 個仔點算", "我们在梧州 孩子怎么办"),
+        ("有冇補貼 係唔係要殘疾證", "有没有补贴 是不是要残疾证"),
+        ("佢幾多歲先可以攞", "他多少岁先可以拿"),
+    ],
+)
+def test_dialect_words_become_the_written_words(spoken, raw, expected):
+    assert spoken(raw) == expected
