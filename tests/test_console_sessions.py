@@ -68,7 +68,7 @@ def test_enrol_preview_push_reschedule_cancel(capp, accounts, db) -> None:
     preview = post(client, f"{page}/push", {"text": "请提前10分钟到场"}, page=page).get_data(as_text=True)
     assert "【课程通知·结构化教学家长课】请提前10分钟到场" in preview and "将发给 1 个" in preview
     assert db.exec(select(PushAudit)).first() is None  # a preview sends nothing
-    post(client, f"{page}/push", {"text": "请提前10分钟到场", "confirm": "1"}, page=page)
+    post(client, f"{page}/push", {"text": "请提前10分钟到场", "previewed": "请提前10分钟到场", "confirm": "1"}, page=page)
     audit = db.exec(select(PushAudit)).one()
     assert audit.recipients == 1 and audit.staff_name == "demo-staff"
     assert db.exec(select(Reminder).where(Reminder.audit_id == audit.id)).one().user_id == user.id

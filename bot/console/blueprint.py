@@ -20,6 +20,8 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 STATUS_LABELS = {"open": "待认领", "claimed": "处理中", "sending": "发送中", "answered": "已回复",
                  "waiting_parent": "等待家长再次留言", "closed": "已关闭"}
+MESSAGE_KINDS = {"event": "（关注公众号或点了菜单）", "image": "（图片）", "voice": "（语音）", "video": "（视频）",
+                 "location": "（位置）", "link": "（链接）", "text": "（空消息）"}
 REASON_LABELS = {"human": "家长要求转人工", "fallback": "机器人无法判断", "not_covered": "知识库未覆盖",
                  "unhelpful": "家长说回答没帮助"}
 
@@ -76,7 +78,13 @@ def intent_label(intent: str | None) -> str:
     return label(intent) if intent else "—"
 
 
+@bp.app_template_filter("message_kind")
+def message_kind(kind: str | None) -> str:
+    """A message without text, described in words (never the raw `[event]`)."""
+    return MESSAGE_KINDS.get(kind or "", "（其他类型的消息）")
+
+
 @bp.context_processor
 def _helpers() -> dict[str, Any]:
-    return {"staff": current_staff(), "has_role": has_role, "ROLE_LABELS": ROLE_LABELS,
+    return {"staff": current_staff(), "has_role": has_role, "ROLE_LABELS": ROLE_LABELS, "zip": zip,
             "STATUS_LABELS": STATUS_LABELS, "REASON_LABELS": REASON_LABELS}

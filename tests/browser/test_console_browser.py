@@ -19,9 +19,10 @@ pytestmark = pytest.mark.browser
 ANSWER = "您好，我是志愿者。綦江的康复救助请先到区残联登记，我们可以陪您准备材料。"
 
 
-def open_page(browser: Any, base: str, accounts: dict[str, tuple[str, str]], role: str) -> tuple[Any, list[str]]:
+def open_page(browser: Any, base: str, accounts: dict[str, tuple[str, str]], role: str,
+              viewport: dict[str, int] | None = None) -> tuple[Any, list[str]]:
     """A fresh browser context logged in as `role`; returns the page and a list collecting JS errors."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale="zh-CN")
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
@@ -50,6 +51,8 @@ def test_parent_to_volunteer_and_back(browser, live_url, capp, accounts, sandbox
     volunteer.wait_for_timeout(500)  # chart animation
     shot(volunteer, "dashboard")
     volunteer.click("nav >> text=工单")
+    assert volunteer.locator("text=工单 #1").count() == 0  # practice from the simulator is not real work
+    volunteer.click("text=模拟器练习")
     shot(volunteer, "tickets")
     volunteer.click("text=工单 #1")
     shot(volunteer, "ticket-open")

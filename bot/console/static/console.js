@@ -15,6 +15,20 @@
     }
     form.dataset.sent = "1";
   });
+  // A push preview goes stale the moment its text is edited: 确认发送 waits for a new preview
+  // (the server refuses a changed text anyway; this only says so before the click).
+  var pushForm = document.getElementById("push-form");
+  if (pushForm && pushForm.elements.previewed) {
+    pushForm.elements.text.addEventListener("input", function () {
+      var stale = pushForm.elements.text.value.trim() !== pushForm.elements.previewed.value.trim();
+      var confirmButton = document.getElementById("push-confirm");
+      if (confirmButton) {
+        confirmButton.disabled = stale;
+      }
+      document.getElementById("push-stale").hidden = !stale;
+      document.getElementById("push-preview-box").classList.toggle("stale", stale);
+    });
+  }
   var chat = document.getElementById("chat");
   if (chat) {
     chat.scrollTop = chat.scrollHeight;

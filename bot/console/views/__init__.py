@@ -4,6 +4,7 @@ from bot.console.views import (  # noqa: F401
     admin,
     centres,
     dashboard,
+    deliveries,
     enrolments,
     kb,
     login,

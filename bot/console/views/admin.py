@@ -8,6 +8,7 @@ from werkzeug.wrappers import Response
 
 from bot.accounts import ROLES, AuditLog, StaffUser
 from bot.console.audit import ACTION_LABELS, record
+from bot.console.audit_view import describe
 from bot.console.auth import create_account, current_staff, generate_password, require_role, set_password
 from bot.console.blueprint import bp
 from bot.console.throttle import get_throttle
@@ -20,7 +21,7 @@ PAGE = 100
 @require_role("admin")
 def users() -> str:
     rows = get_session().exec(select(StaffUser).order_by(StaffUser.role, StaffUser.name)).all()
-    return render_template("console/users.html", rows=rows, roles=ROLES)
+    return render_template("console/users.html", rows=rows, roles=ROLES, roles_least_first=ROLES[::-1])
 
 
 @bp.post("/admin/users")
@@ -28,7 +29,7 @@ def users() -> str:
 def user_create() -> Response | str:
     db = get_session()
     try:
-        user, password = create_account(db, request.form.get("name", ""), request.form.get("role", ""))
+        user, password = create_account(db, request.form.get("name", ""), request.form.get("role") or "volunteer")
     except ValueError as exc:
         db.rollback()
         flash(f"无法创建账号：{exc}", "error")
@@ -81,4 +82,4 @@ def audit_log() -> str:
         stmt = stmt.where(AuditLog.action == action)
     rows = get_session().exec(stmt.offset((page - 1) * PAGE).limit(PAGE + 1)).all()
     return render_template("console/audit.html", rows=rows[:PAGE], more=len(rows) > PAGE, page=page,
-                           action=action, labels=ACTION_LABELS)
+                           action=action, labels=ACTION_LABELS, describe=describe)

@@ -7,9 +7,8 @@ from werkzeug.wrappers import Response
 
 from bot.console.auth import require_role
 from bot.console.blueprint import bp
-from bot.console.stats import dashboard_stats
+from bot.console.stats import dashboard_stats, overdue_real_tickets
 from bot.db import get_session
-from bot.escalation import overdue_tickets
 
 
 @bp.get("/")
@@ -23,5 +22,5 @@ def dashboard() -> str:
     db = get_session()
     hours = float(current_app.config["XINGBAN_TICKET_OVERDUE_HOURS"])
     stats = dashboard_stats(db, hours)
-    return render_template("console/dashboard.html", stats=stats, overdue=overdue_tickets(db, hours)[:10],
+    return render_template("console/dashboard.html", stats=stats, overdue=overdue_real_tickets(db, hours)[:10],
                            overdue_hours=hours)

@@ -20,7 +20,7 @@ FIELDS = {"question": 500, "answer": 2000, "region": 16, "intent": 32, "document
 
 
 @bp.post("/tickets/<int:ticket_id>/propose")
-@require_role("volunteer")
+@require_role("volunteer", "staff")
 def kb_propose(ticket_id: int) -> WResponse:
     db = get_session()
     visible_ticket(ticket_id)

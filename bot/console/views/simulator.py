@@ -14,7 +14,8 @@ from werkzeug.wrappers import Response
 from bot.accounts import TicketAnswer
 from bot.console.audit import record
 from bot.console.auth import current_staff, require_role
-from bot.console.blueprint import bp
+from bot.console.blueprint import bp, message_kind
+from bot.console.simulated import SIM_PREFIX
 from bot.db import get_session
 from bot.escalation import format_answer
 from bot.models import Message, User
@@ -27,7 +28,7 @@ HISTORY = 30
 
 def sim_openid(name: str | None) -> str:
     cleaned = _NAME.sub("", name or "")[:24]
-    return "sim-" + (cleaned or f"staff{current_staff().id}")  # type: ignore[union-attr]
+    return SIM_PREFIX + (cleaned or f"staff{current_staff().id}")  # type: ignore[union-attr]
 
 
 def _history(openid: str) -> list[dict[str, object]]:
@@ -40,7 +41,7 @@ def _history(openid: str) -> list[dict[str, object]]:
     messages = db.exec(select(Message).where(Message.user_id == user.id)
                        .order_by(Message.id.desc()).limit(HISTORY)).all()  # type: ignore[union-attr]
     for row in messages:
-        bubbles.append({"at": row.created_at, "side": "me", "text": row.text or f"[{row.kind}]"})
+        bubbles.append({"at": row.created_at, "side": "me", "text": row.text or message_kind(row.kind)})
         if row.reply_text:
             bubbles.append({"at": row.created_at, "side": "bot", "text": row.reply_text})
     answers = db.exec(select(TicketAnswer).where(TicketAnswer.user_id == user.id,
@@ -55,7 +56,7 @@ def _history(openid: str) -> list[dict[str, object]]:
 @require_role("staff", "volunteer")
 def simulator() -> str:
     openid = sim_openid(request.args.get("family") or session.get("sim_family"))
-    return render_template("console/simulator.html", openid=openid, family=openid[4:],
+    return render_template("console/simulator.html", openid=openid, family=openid[len(SIM_PREFIX):],
                            bubbles=_history(openid), last=session.pop("sim_last", None))
 
 
@@ -63,7 +64,7 @@ def simulator() -> str:
 @require_role("staff", "volunteer")
 def simulator_send() -> Response:
     openid = sim_openid(request.form.get("family"))
-    session["sim_family"] = openid[4:]
+    session["sim_family"] = openid[len(SIM_PREFIX):]
     text = request.form.get("text", "").strip()[:600]
     config = current_app.config
     sim = WeChatSimulator(flask_transport(current_app.test_client()), config["WECHAT_TOKEN"],
@@ -73,4 +74,4 @@ def simulator_send() -> Response:
         reply = sim.post(xml)
         session["sim_last"] = {"status": reply.status, "empty": not reply.text}
         record("simulator_send", target=f"family:{pseudonym(openid)}")
-    return redirect(url_for("console.simulator", family=openid[4:]))
+    return redirect(url_for("console.simulator", family=openid[len(SIM_PREFIX):]))

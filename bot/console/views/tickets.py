@@ -1,31 +1,29 @@
-"""Volunteer tickets: the queue, one ticket with the family's conversation, claim, answer, release."""
+"""Tickets: the queue (searchable, paged), one ticket with the family's conversation, claim, answer, release.
+
+Volunteers answer them; staff and admins can help when volunteers are short."""
 
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from bot.console.audit import record
 from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp
+from bot.console.simulated import is_simulated
+from bot.console.ticket_list import TABS, TicketFilters, find_tickets
 from bot.db import get_session
 from bot.escalation import (
-    ACTIVE,
     TicketError,
     answer_ticket,
     claim_ticket,
-    open_tickets_with_context,
     release_ticket,
     ticket_visible,
     view_ticket,
-    visible_clause,
 )
-from bot.models import Ticket
+from bot.models import Message, Ticket, User
 from bot.services import get_services
-
-FILTERS = {"active": ACTIVE, "open": ("open",), "claimed": ("claimed", "sending"),
-           "waiting": ("waiting_parent",), "answered": ("answered", "closed")}
+from bot.timeutil import utcnow
 
 
 def _hours() -> float:
@@ -47,38 +45,40 @@ def visible_ticket(ticket_id: int) -> Ticket:
 
 
 @bp.get("/tickets")
-@require_role("volunteer")
+@require_role("volunteer", "staff")
 def tickets() -> str:
-    key = request.args.get("status", "active")
-    statuses = FILTERS.get(key, ACTIVE)
+    from bot.console.kb import region_choices
+
     db = get_session()
-    scope = volunteer_scope()
-    if key == "answered":
-        stmt = select(Ticket).where(Ticket.status.in_(statuses))  # type: ignore[attr-defined]
-        if scope is not None:
-            stmt = stmt.where(visible_clause(scope))
-        rows = db.exec(stmt.order_by(Ticket.answered_at.desc()).limit(100)).all()  # type: ignore[union-attr]
-        views = [view_ticket(db, t, _hours()) for t in rows]
-    else:
-        views = open_tickets_with_context(db, _hours(), statuses, visible_to=scope)
-    return render_template("console/tickets.html", views=views, current=key)
+    filters = TicketFilters.from_args(request.args)
+    now = utcnow()
+    rows, more = find_tickets(db, filters, current_staff().id, volunteer_scope(), _hours(), now)  # type: ignore[union-attr]
+    return render_template("console/tickets.html", views=[view_ticket(db, t, _hours(), now) for t in rows],
+                           filters=filters, more=more, tabs=TABS, regions=region_choices())
+
+
+def trigger_message(messages: list[Message], ticket: Ticket) -> int | None:
+    """The id of the family's message that handed the question to a person (their last one before the ticket)."""
+    before = [m.id for m in messages if m.created_at <= ticket.created_at and m.id is not None]
+    return max(before) if before else None
 
 
 @bp.get("/tickets/<int:ticket_id>")
-@require_role("volunteer")
+@require_role("volunteer", "staff")
 def ticket_detail(ticket_id: int) -> str:
     db = get_session()
     ticket = visible_ticket(ticket_id)
     record("ticket_view", target=f"ticket:{ticket_id}", detail=f"user:{ticket.user_id}")
     from bot.console.kb import intent_choices, region_choices, source_choices
 
-    return render_template("console/ticket.html", view=view_ticket(db, ticket, _hours()),
-                           documents=source_choices(), regions=region_choices(),
-                           intents=intent_choices())
+    view = view_ticket(db, ticket, _hours())
+    return render_template("console/ticket.html", view=view, trigger=trigger_message(view.context, ticket),
+                           simulated=is_simulated(db.get(User, ticket.user_id)), documents=source_choices(),
+                           regions=region_choices(), intents=intent_choices())
 
 
 @bp.post("/tickets/<int:ticket_id>/claim")
-@require_role("volunteer")
+@require_role("volunteer", "staff")
 def ticket_claim(ticket_id: int) -> Response:
     staff = current_staff()
     if claim_ticket(get_session(), ticket_id, staff.id):  # type: ignore[union-attr]
@@ -90,7 +90,7 @@ def ticket_claim(ticket_id: int) -> Response:
 
 
 @bp.post("/tickets/<int:ticket_id>/release")
-@require_role("volunteer")
+@require_role("volunteer", "staff")
 def ticket_release(ticket_id: int) -> Response:
     if release_ticket(get_session(), ticket_id, current_staff().id):  # type: ignore[union-attr]
         record("ticket_release", target=f"ticket:{ticket_id}")
@@ -99,7 +99,7 @@ def ticket_release(ticket_id: int) -> Response:
 
 
 @bp.post("/tickets/<int:ticket_id>/answer")
-@require_role("volunteer")
+@require_role("volunteer", "staff")
 def ticket_answer(ticket_id: int) -> Response:
     db = get_session()
     try:

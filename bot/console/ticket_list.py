@@ -1,0 +1,91 @@
+"""The ticket queue as volunteers search it: tabs by state, text, region, "my tickets", overdue, paging.
+
+The simulator's practice tickets are never in the real tabs; they have their own tab (模拟器练习).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, or_
+from sqlmodel import Session, select
+
+from bot.console.simulated import real_families, simulated_user_ids
+from bot.escalation import ACTIVE, visible_clause
+from bot.models import Message, Ticket
+
+PAGE_SIZE = 30
+TABS = {"active": ("全部未完成", ACTIVE), "open": ("待认领", ("open",)), "claimed": ("处理中", ("claimed", "sending")),
+        "waiting": ("等待家长", ("waiting_parent",)), "answered": ("已回复", ("answered", "closed")),
+        "simulated": ("模拟器练习", ACTIVE + ("answered", "closed"))}
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    """What the list shows; built from the query string, and turned back into one for links."""
+
+    tab: str = "active"
+    text: str = ""
+    region: str = ""
+    mine: bool = False
+    overdue: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Any) -> TicketFilters:
+        tab = args.get("status", "active")
+        page = args.get("page", "1")
+        return cls(tab=tab if tab in TABS else "active", text=args.get("q", "").strip()[:50],
+                   region=args.get("region", "")[:16], mine=args.get("mine") == "1",
+                   overdue=args.get("overdue") == "1", page=max(int(page), 1) if page.isdigit() else 1)
+
+    def query(self, **change: Any) -> dict[str, Any]:
+        """Query-string values for a link to this list with `change` applied (empty values left out)."""
+        filters = replace(self, **change)
+        values = {"status": filters.tab, "q": filters.text, "region": filters.region,
+                  "mine": "1" if filters.mine else "", "overdue": "1" if filters.overdue else "",
+                  "page": filters.page if filters.page > 1 else ""}
+        return {key: value for key, value in values.items() if value}
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.text or self.region or self.mine or self.overdue)
+
+
+def find_tickets(db: Session, filters: TicketFilters, staff_id: int, volunteer_scope: int | None,
+                 overdue_hours: float, now: datetime) -> tuple[list[Ticket], bool]:
+    """One page of tickets (and whether there is a next page). `volunteer_scope` is a volunteer's id:
+    they see the unclaimed queue and their own tickets only."""
+    stmt = select(Ticket).where(Ticket.status.in_(TABS[filters.tab][1]))  # type: ignore[attr-defined]
+    if filters.tab == "simulated":
+        stmt = stmt.where(Ticket.user_id.in_(simulated_user_ids()))  # type: ignore[attr-defined]
+    else:
+        stmt = stmt.where(real_families(Ticket.user_id))
+    if volunteer_scope is not None:
+        stmt = stmt.where(visible_clause(volunteer_scope))
+    if filters.mine:
+        stmt = stmt.where(Ticket.claimed_by == staff_id)
+    if filters.region:
+        stmt = stmt.where(Ticket.region == filters.region)
+    if filters.overdue:
+        stmt = stmt.where(Ticket.status == "open", Ticket.created_at < now - timedelta(hours=overdue_hours))
+    if filters.text:
+        stmt = stmt.where(_matches(filters.text))
+    if filters.tab in ("answered", "simulated"):
+        stmt = stmt.order_by(Ticket.id.desc())  # type: ignore[union-attr]
+    else:
+        stmt = stmt.order_by(Ticket.created_at, Ticket.id)
+    rows = list(db.exec(stmt.offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all())
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+def _matches(text: str) -> Any:
+    """A ticket number ("12", "#12"), or words in the family's messages or the volunteer's answer."""
+    number = text.lstrip("#")
+    said = exists().where(Message.user_id == Ticket.user_id, Message.text.contains(text, autoescape=True))  # type: ignore[attr-defined]
+    clauses = [said, Ticket.answer.contains(text, autoescape=True)]  # type: ignore[union-attr]
+    if number.isdigit():
+        clauses.append(Ticket.id == int(number))
+    return or_(*clauses)

@@ -1,0 +1,51 @@
+"""Who was reminded: the delivery list of one push or one class (or all sent / failed), and withdrawing
+a push's notices that have not gone yet."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from bot.classes import PushAudit, TrainingSession
+from bot.console.audit import record
+from bot.console.auth import require_role
+from bot.console.blueprint import bp
+from bot.console.deliveries import cancel_queued, describe, progress, rows_for
+from bot.db import get_session
+from bot.timeutil import utcnow
+
+STATE_FILTERS = {"": "全部", "pending": "尚未发出", "sent": "已送达", "failed": "发送失败"}
+
+
+@bp.get("/deliveries")
+@require_role("staff")
+def deliveries() -> str:
+    db = get_session()
+    push_id, session_id = request.args.get("push", type=int), request.args.get("session", type=int)
+    state = request.args.get("state", "")
+    state = state if state in STATE_FILTERS else ""
+    push = db.get(PushAudit, push_id) if push_id else None
+    if push_id and push is None:
+        abort(404)
+    session_id = push.session_id if push else session_id
+    row = db.get(TrainingSession, session_id) if session_id else None
+    if session_id and row is None:
+        abort(404)
+    now = utcnow()
+    rows = rows_for(db, audit_id=push_id, session_id=None if push else session_id, state=state)
+    everything = rows if not state else rows_for(db, audit_id=push_id, session_id=None if push else session_id)
+    return render_template("console/deliveries.html", push=push, session_row=row, state=state,
+                           states=STATE_FILTERS, items=[describe(r, now) for r in rows],
+                           counts=progress(everything, now))
+
+
+@bp.post("/pushes/<int:push_id>/cancel")
+@require_role("staff")
+def push_cancel(push_id: int) -> Response:
+    db = get_session()
+    db.get(PushAudit, push_id) or abort(404)
+    withdrawn = cancel_queued(db, push_id)
+    record("push_cancel", target=f"push:{push_id}", detail=f"withdrawn:{withdrawn}", db=db)
+    flash(f"已撤回 {withdrawn} 条尚未发出的通知。" if withdrawn else "没有可撤回的通知：都已发出或正在发送。",
+          "ok" if withdrawn else "warn")
+    return redirect(url_for("console.deliveries", push=push_id))
