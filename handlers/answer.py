@@ -101,6 +101,16 @@ def read_question(ctx: Context) -> Question:
                     result.decision, asked, own, follows_verdict)
 
 
+def answered_by_documents(ctx: Context) -> bool:
+    """An entry about the documents answers this message outright (ranked over every intent)."""
+    question = read_question(ctx)
+    found = ctx.services.kb.answer(question.text, question.region, None, residency=question.facts.get("residency"),
+                                   intent_probs=question.probs or None, age=question.facts.get("age"))
+    entry = ctx.services.kb.entry(found.entry_ids[0]) if found.kind in ("answer", "ask_region") \
+        and found.entry_ids else None
+    return entry is not None and ctx.classification.intent not in entry.intents
+
+
 def asks_verdict(ctx: Context, question: Question) -> bool:
     """"Can we get it / how much?" — a question the rules can answer for this family."""
     if question.intent in ("eligibility", "aid_amount") and question.decision == "answer":
@@ -197,9 +207,13 @@ def verdict_if_diagnosed(ctx: Context, question: Question, result: Any) -> Reply
 def reply_with_entry(ctx: Context, question: Question, entry: Any, region: str | None, text: str) -> Reply:
     """The entry's cited answer, then the offer of a personal check for "can we / how much" entries."""
     intent = next((i for i in entry.intents if i in VERDICT_INTENTS), entry.intents[0])
+    adopt_first_region(ctx, region)
+    if entry.silent:  # the documents do not say: what they do say, and a volunteer who can find out
+        reply = escalate(ctx, "not_covered", intent, question.confidence, lead=text)
+        remember_context(ctx, Question(question.text, region, question.facts), entry.id)
+        return reply
     remember_context(ctx, Question(question.text, region, question.facts, verdict_asked=question.verdict_asked),
                      entry.id)
-    adopt_first_region(ctx, region)
     if intent in ("eligibility", "aid_amount") and region and region != "all":
         offer_check(ctx, region, question.facts)
         text = f"{text}\n{say('offer_check')}"
@@ -236,7 +250,8 @@ class AnswerHandler(BaseHandler):
             return None
         result = ctx.classification
         follow_up = is_follow_up(ctx.text) and recent_context(ctx) is not None
-        if result.decision == "answer" and result.intent not in POLICY_INTENTS and not follow_up:
+        if result.decision == "answer" and result.intent not in POLICY_INTENTS and not follow_up and not (
+                result.intent == "next_session" and answered_by_documents(ctx)):
             return None  # a conversation intent the earlier handlers did not take (e.g. out of scope)
         if (result.decision == "clarify" and not follow_up
                 and not any(i in POLICY_INTENTS for i, _ in result.alternatives[:2])):

@@ -19,6 +19,7 @@ from bot.models import Centre, User
 from bot.reminders import SHANGHAI
 from bot.timeutil import utcnow
 from bot.when import DayRange, format_span, parse_when
+from handlers.answer import answered_by_documents
 from handlers.base import IntentHandler, clear_dialogue
 from handlers.texts import say
 
@@ -77,6 +78,12 @@ def _day_bounds(span: DayRange) -> tuple[datetime, datetime]:
 
 class NextSessionHandler(IntentHandler):
     intents = ("next_session",)
+
+    def check(self, ctx: Context) -> Any | None:
+        found = super().check(ctx)
+        if found is not None and ctx.user.centre_id is None and answered_by_documents(ctx):
+            return None  # "綦江送教上门一个月来几回" from a family with no centre asks the policy, not a timetable
+        return found
 
     def handle(self, ctx: Context, found: Any) -> Reply:
         return Reply(text=self.answer(ctx.db, ctx.user, ctx.text, utcnow()), intent="next_session",

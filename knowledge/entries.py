@@ -43,6 +43,9 @@ class Entry:
     valid_to: dt.date | None = None
     held_out: tuple[str, ...] = ()
     residency: str | None = None  # hukou | residence_permit: the entry is only about those families
+    # The documents do not state what the entry's questions ask (an amount, a list, a procedure): the entry
+    # says so and what they do say, and the question also goes to a volunteer who can find out.
+    silent: bool = False
     path: Path = field(default=Path("."), compare=False)
     line: int = field(default=0, compare=False)
 
@@ -69,7 +72,7 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
     if not isinstance(item, LineDict):
         raise KnowledgeError(f"{where}: each entry must be a mapping")
     allowed = {"id", "regions", "intents", "questions", "answer", "sources", "reviewed",
-               "valid_from", "valid_to", "held_out", "residency"}
+               "valid_from", "valid_to", "held_out", "residency", "silent"}
     for key in sorted(set(item) - allowed, key=str):
         raise KnowledgeError(f"{where}: unknown field {key!r}")
     for key in ("id", "regions", "intents", "questions", "answer", "sources", "reviewed"):
@@ -92,6 +95,8 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
     residency = item.get("residency")
     if residency is not None and residency not in RESIDENCIES:
         raise KnowledgeError(f"{where}: residency must be one of {', '.join(RESIDENCIES)}, got {residency!r}")
+    if not isinstance(item.get("silent", False), bool):
+        raise KnowledgeError(f"{where}: silent must be true or false")
     sources = item["sources"]
     if not isinstance(sources, list) or not sources:
         raise KnowledgeError(f"{where}: sources must be a non-empty list")
@@ -113,7 +118,7 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
         valid_from=parse_date(item.get("valid_from"), where, "valid_from"),
         valid_to=parse_date(item.get("valid_to"), where, "valid_to"),
         held_out=_str_list(item.get("held_out", []), where, "held_out", 0), residency=residency,
-        path=path, line=line_of(item),
+        silent=bool(item.get("silent", False)), path=path, line=line_of(item),
     )
 
 

@@ -97,6 +97,13 @@ def test_years_of_aid_already_received_pick_the_band_and_an_unstated_diagnosis_i
     assert citation.count("綦残联发〔2025〕7号") == 1 and citation.count("康复政策提标扩面") == 1
 
 
+def test_a_policy_question_that_sounds_like_a_timetable_gets_the_policy(sim: WeChatSimulator) -> None:
+    """"送教上门一个月来几回" from a family in no centre asks what the document promises (4 times a month),
+    not when its own next class is."""
+    reply = sim.send_text("o-home-visits", "我家是重度的出不得门 綦江有没得送教上门 一个月来几回")
+    assert "4次" in reply.text and "綦残联发〔2025〕7号" in reply.text and "加入码" not in reply.text
+
+
 def test_another_province_as_background_is_not_a_hand_over(sim: WeChatSimulator) -> None:
     """A Shanghai permit family whose child is aided in another province: Shanghai's condition decides."""
     sim.send_text("o-background", "上海居住证家庭的孩子能申请残疾儿童康复救助吗")

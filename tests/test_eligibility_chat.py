@@ -82,10 +82,20 @@ def test_declining_consent_stores_nothing(app: Flask, sim: WeChatSimulator) -> N
 
 
 def test_how_much_gets_the_cited_general_answer_before_the_questions(sim: WeChatSimulator) -> None:
-    reply = sim.send_text("o-e7", "上海的康复救助标准是多少钱").text
-    assert "没有写救助金额" in reply and "沪府发〔2025〕1号" in reply
+    reply = sim.send_text("o-e7", "綦江的康复救助标准是多少钱").text
+    assert "20000" in reply and "綦残联发〔2025〕7号" in reply
     assert "帮我算" in reply  # the personal check is offered, not started
     assert "回复“算了”可随时停止" in sim.send_text("o-e7", "帮我算").text
+
+
+def test_an_amount_the_documents_do_not_state_is_said_so_cited_and_handed_to_a_volunteer(
+        app: Flask, sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-e7-silent", "上海的康复救助标准是多少钱").text
+    assert "没有写救助金额" in reply and "沪府发〔2025〕1号" in reply
+    assert "已转给志愿者" in reply
+    with session_scope(app) as db:
+        user = db.exec(select(User).where(User.openid == "o-e7-silent")).one()
+        assert db.exec(select(Ticket).where(Ticket.user_id == user.id)).first() is not None
 
 
 def test_can_we_gets_the_cited_rule_for_that_family_before_the_questions(sim: WeChatSimulator) -> None:
