@@ -11,11 +11,14 @@ from typing import Any
 from knowledge.config import load_settings
 from knowledge.duplicates import find_duplicates
 from knowledge.entries import ALL, Entry, parse_entry
+from knowledge.figures import missing_figures, stale_omits
 from knowledge.numbers import extract_numbers, stated_values
 from knowledge.sources import SourceDoc, load_sources
 from knowledge.yamlload import KnowledgeError, line_of, load_yaml
 
 _SPACE = re.compile(r"\s+")
+# A figure a quote states and the answer does not say (knowledge/figures.py) fails `kb check`.
+MISSING_FIGURE_IS_ERROR = True
 
 
 def squash(text: str) -> str:
@@ -46,6 +49,8 @@ def check_tree(root: Path) -> tuple[list[str], list[Entry]]:
         for cite in entry.sources:
             errors.extend(_check_quote(f"{entry.path}:{cite.line}", cite.document, cite.quote, texts))
         errors.extend(_check_coverage(entry, sources))
+        if MISSING_FIGURE_IS_ERROR:
+            errors.extend(check_figures(entry))
         supported: set[float] = set()
         for cite in entry.sources:
             supported |= {round(v, 6) for v in stated_values(cite.quote)}
@@ -62,6 +67,39 @@ def check_tree(root: Path) -> tuple[list[str], list[Entry]]:
         for node in _citations(data):
             errors.extend(_check_quote(f"{path}:{line_of(node)}", node["document"], node["quote"], texts))
     return errors, entries
+
+
+def check_figures(entry: Entry) -> list[str]:
+    """Figures the entry's quotes state that its answer neither says nor lists (with a reason) in `omits`."""
+    problems: list[str] = []
+    for cite in entry.sources:
+        for _, surface in missing_figures([cite.quote], entry.answer, entry.omits):
+            problems.append(f"{entry.path}:{cite.line}: entry {entry.id} quotes {surface!r} but the answer does "
+                            f"not say it (add it to the answer, or to `omits:` with a # reason)")
+    where = f"{entry.path}:{entry.line}"
+    for item in stale_omits([c.quote for c in entry.sources], entry.omits):
+        problems.append(f"{where}: {entry.id} omits {item!r}, which none of its quotes states")
+    for item in entry.omits:
+        if not _has_reason(entry, item):
+            problems.append(f"{where}: {entry.id} omits {item!r} without a # reason on its line")
+    return problems
+
+
+def _has_reason(entry: Entry, item: str) -> bool:
+    """The YAML line naming an omitted figure (or the line above it) carries a `#` comment."""
+    try:
+        lines = entry.path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return False
+    for number in range(max(entry.line - 1, 0), len(lines)):
+        line = lines[number]
+        if number >= entry.line and line.startswith("- "):
+            break
+        if item in line and "omits" not in line.split(item)[0][-3:]:
+            head = line.split("#", 1)
+            if item in head[0] and (len(head) > 1 or (number and lines[number - 1].strip().startswith("#"))):
+                return True
+    return False
 
 
 def _parse_all(root: Path, sources: dict[str, SourceDoc], intents: set[str], errors: list[str]) -> list[Entry]:

@@ -46,6 +46,9 @@ class Entry:
     # The documents do not state what the entry's questions ask (an amount, a list, a procedure): the entry
     # says so and what they do say, and the question also goes to a volunteer who can find out.
     silent: bool = False
+    # Figures (元, 岁, 次, dates…) the entry's quotes state and its answer leaves out on purpose, each with a
+    # `#` reason in the YAML (e.g. the amount for another age band, answered by another entry). `kb check`.
+    omits: tuple[str, ...] = ()
     path: Path = field(default=Path("."), compare=False)
     line: int = field(default=0, compare=False)
 
@@ -72,7 +75,7 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
     if not isinstance(item, LineDict):
         raise KnowledgeError(f"{where}: each entry must be a mapping")
     allowed = {"id", "regions", "intents", "questions", "answer", "sources", "reviewed",
-               "valid_from", "valid_to", "held_out", "residency", "silent"}
+               "valid_from", "valid_to", "held_out", "residency", "silent", "omits"}
     for key in sorted(set(item) - allowed, key=str):
         raise KnowledgeError(f"{where}: unknown field {key!r}")
     for key in ("id", "regions", "intents", "questions", "answer", "sources", "reviewed"):
@@ -118,7 +121,8 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
         valid_from=parse_date(item.get("valid_from"), where, "valid_from"),
         valid_to=parse_date(item.get("valid_to"), where, "valid_to"),
         held_out=_str_list(item.get("held_out", []), where, "held_out", 0), residency=residency,
-        silent=bool(item.get("silent", False)), path=path, line=line_of(item),
+        silent=bool(item.get("silent", False)), omits=_str_list(item.get("omits", []), where, "omits", 0),
+        path=path, line=line_of(item),
     )
 
 

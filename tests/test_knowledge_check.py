@@ -178,3 +178,64 @@ def test_unknown_residency_fails_loading(tree: Path) -> None:
     line = path.read_text(encoding="utf-8").splitlines().index("- id: sh-eligibility-hukou") + 1
     with pytest.raises(KnowledgeError, match=rf"shanghai\.yaml:{line}: residency must be one of hukou, residence_permit"):
         load_knowledge_base(tree)
+
+
+# A figure the quoted clause states (amount, age, count, rate, date) must be in the answer, or in `omits:` with a
+# `# reason`: a parent who asks that figure gets the answer, not the quote.
+@pytest.mark.parametrize(("path", "old", "new", "figure"), [
+    ("zhuji.yaml", "每人每月最高补贴3000元，每年最高补贴由3万元提高到3.6万元（36000元；",
+     "每人每月最高补贴3000元，每年最高补贴（", "3.6万元"),  # 万 form in the quote, dropped from the answer
+    ("zhuji.yaml", "就业项目不少于3个（完成时间2024年12月）", "就业项目（完成时间2024年12月）", "3 个"),
+    ("zhuji.yaml", "基础教育入学率达到95%，其中义务教育入学率99%、", "基础教育入学率达到95%，其中", "99%"),
+    ("zhuji.yaml", "每年服务1000名孤独症儿童（", "每年服务许多孤独症儿童（", "1000 名"),
+    ("zhuji.yaml", "筛查覆盖率100%（任务清单完成时间2024年6月）", "筛查覆盖率100%", "2024 年 6 月"),
+    ("shanghai.yaml", "落款日期2025年4月17日（", "（", "2025年4月17日"),  # full-width digits in the quote
+    ("qijiang.yaml", "每年最多补10个月。", "。", "10 个月"),
+    ("qijiang.yaml", "持续做好29项医疗康复项目医保支付", "持续做好医疗康复项目医保支付", "29 项"),
+    ("qijiang.yaml", "每年集中联合开展1次疑似孤独症儿童初筛", "每年集中联合开展疑似孤独症儿童初筛", "1 次"),
+    ("chongqing.yaml", "重庆关注16—18周岁、有就业潜力的孩子", "重庆关注有就业潜力的孩子", "16—18周岁"),
+])
+def test_figure_in_quote_missing_from_answer(tree: Path, path: str, old: str, new: str, figure: str) -> None:
+    _edit(tree / "entries" / path, old, new)
+    errors = [e for e in _check(tree) if "but the answer does not say it" in e]
+    assert any(f"quotes {figure!r}" in e for e in errors), errors
+    assert all(e.startswith(f"{tree / 'entries' / path}:") for e in errors), errors
+
+
+@pytest.mark.parametrize(("answer", "quote", "missing"), [
+    ("每年最高36000元", "每年最高补贴3.6万元", []),  # 3.6万元 = 36000元
+    ("每年最高补贴1.8万元", "补助标准为 18000 元/人·年", []),
+    ("未满7岁", "未满７周岁", []),  # full-width digits; 周岁 = 岁
+    ("0—6岁补助", "0—6 岁 20000 元/人·年", ["20000元"]),
+    ("面向6岁以下", "0-6 周岁儿童", ["0岁"]),  # a range states both ends
+    ("每月最多补贴", "每年补助月份不超过 10 个月", ["10个月"]),  # 个月 is not 个
+    ("自2024年10月14日起", "2024年10月14日", []),
+    ("2024年10月发布", "2024年10月14日", ["2024年10月14日"]),  # a shorter date does not say the day
+    ("一次性补助", "一次性补助", []),  # 一次性 is a word, not "1 次"
+    ("入学率达到99%", "入学率≥95%（人数/人数*100%）", ["95%"]),  # *100% is a formula
+    ("", "公益慈善等三次分配参与托养事业", []),
+    ("文号如下", "诸政办发〔2023〕38号", []),  # a document number is not a figure
+])
+def test_figure_rule_table(answer: str, quote: str, missing: list[str]) -> None:
+    from knowledge.figures import missing_figures
+    assert [key for key, _ in missing_figures([quote], answer)] == missing
+
+
+def test_omits_with_reason_silences_a_figure(tree: Path) -> None:
+    path = tree / "entries" / "zhuji.yaml"
+    _edit(path, "可以放宽到未满9周岁，每人每月最高补贴3000元。", "可以放宽到未满9周岁。")
+    assert any("zj-eligibility quotes '3000元'" in e for e in _check(tree))
+    _edit(path, "  sources:\n    - document: 诸政办发〔2023〕38号\n      clause: 四（二）3\n      quote: 诸暨籍未满7周岁孤独症儿童和未满9周岁（生活自理能力不足、不具备义务教育入学条件）的孤独症儿童每人每月最高补贴3000元\n  reviewed",
+          "  omits:\n    - 3000元  # 金额由 zj-amount 回答\n  sources:\n    - document: 诸政办发〔2023〕38号\n      clause: 四（二）3\n      quote: 诸暨籍未满7周岁孤独症儿童和未满9周岁（生活自理能力不足、不具备义务教育入学条件）的孤独症儿童每人每月最高补贴3000元\n  reviewed")
+    assert _check(tree) == []
+
+
+@pytest.mark.parametrize(("omit", "message"), [
+    ("- 3000元", "omits '3000元' without a # reason"),
+    ("- 4000元  # 写错了", "omits '4000元', which none of its quotes states"),
+])
+def test_bad_omits_are_rejected(tree: Path, omit: str, message: str) -> None:
+    path = tree / "entries" / "zhuji.yaml"
+    _edit(path, "  sources:\n    - document: 诸政办发〔2023〕38号\n      clause: 四（二）3\n      quote: 诸暨籍未满7周岁孤独症儿童和未满9周岁（生活自理能力不足、不具备义务教育入学条件）的孤独症儿童每人每月最高补贴3000元\n  reviewed",
+          f"  omits:\n    {omit}\n  sources:\n    - document: 诸政办发〔2023〕38号\n      clause: 四（二）3\n      quote: 诸暨籍未满7周岁孤独症儿童和未满9周岁（生活自理能力不足、不具备义务教育入学条件）的孤独症儿童每人每月最高补贴3000元\n  reviewed")
+    assert any(message in e and "zj-eligibility" in e for e in _check(tree)), _check(tree)
