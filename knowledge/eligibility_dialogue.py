@@ -173,6 +173,9 @@ def _fits(lines: list[str], extra: str, tail: str) -> bool:
     return len("\n".join([*lines, extra, tail]).encode("utf-8")) <= MAX_BYTES
 
 
+# "未满 7 周岁" in the rules' typesetting reads (and is searched) as "未满7周岁" on a phone.
+_DIGIT_GAP = re.compile(r"(?<=\d) +(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff]) +(?=\d)")
+
 MAX_REASONS = 3  # a phone shows the verdict, the amounts and three reasons without scrolling
 
 
@@ -203,11 +206,11 @@ def format_result(result: Any) -> str:
     lines = [_STATUS_HEAD.get(status, _STATUS_HEAD["not_covered"]).format(policy=policy)]
     if status == "need_info" and result.get("next_question"):
         lines.append(result["next_question"])
-    lines += _amount_lines(result)
+    lines += [_DIGIT_GAP.sub("", line) for line in _amount_lines(result)]
     tail = result.get("disclaimer") or "不是官方审核结果，以当地残联审核为准。"
     cited: list[tuple[str, str]] = []
     for reason in _merged_reasons(result.get("reasons") or [], lines)[:MAX_REASONS]:
-        line = f"· {_plain(reason.get('text', ''))}"
+        line = f"· {_DIGIT_GAP.sub('', _plain(reason.get('text', '')))}"
         if not _fits(lines, line, tail):
             break
         lines.append(line)

@@ -95,10 +95,13 @@ def decided_reasons(policy: Policy, rule: Rule | None, profile: Any) -> list[Rea
     and what would change it; for an eligible answer the conditions stated but not checked (前提), the notes
     that qualify an amount, the amounts still open, then the conditions met and the sure amounts."""
     if rule is None:
-        rule, values = _closest_rule(policy, profile)
+        ranked = _ranked_rules(policy, profile)
+        rule, values = ranked[0]
         reasons = [r for item, v in zip(rule.when.top_items(), values, strict=True) if v is False
                    for r in _failure(item, False, rule.status, profile)]
-        return reasons + _notes(policy.not_eligible_notes)
+        failed = {c.field for item, v in zip(rule.when.top_items(), values, strict=True) if v is False
+                  for c in item.conditions()}
+        return reasons[:1] + _other_band(rule, failed, ranked[1:]) + reasons[1:] + _notes(policy.not_eligible_notes)
     if rule.status == "not_covered":  # the document does not speak about this family: its notes say so
         return _notes(rule.notes, profile=profile)
     if rule.status != "eligible":  # a refusal names what fails ("不符合：…"), not the facts around it
@@ -135,12 +138,33 @@ def open_reasons(policy: Policy, rules: list[Rule], differing: tuple[str, ...], 
     return list({(r.text, r.source): r for r in reasons}.values())
 
 
-def _closest_rule(policy: Policy, profile: Any) -> tuple[Rule, list]:
-    """The eligible rule that came nearest: fewest failed conditions, then most satisfied ones."""
-    best = None
+def _ranked_rules(policy: Policy, profile: Any) -> list[tuple[Rule, list]]:
+    """The eligible rules, nearest first: fewest failed conditions, then most satisfied ones."""
+    scored = []
     for index, rule in enumerate(r for r in policy.rules if r.status == "eligible"):
         values = [item.evaluate(profile) for item in rule.when.top_items()]
-        score = (values.count(False), -values.count(True), index)
-        if best is None or score < best[0]:
-            best = (score, rule, values)
-    return best[1], best[2]
+        scored.append(((values.count(False), -values.count(True), index), rule, values))
+    return [(rule, values) for _, rule, values in sorted(scored, key=lambda s: s[0])]
+
+
+OTHER_BAND_MAX_CHARS = 60
+
+
+def _other_band(nearest: Rule, failed_fields: set[str], others: list[tuple[Rule, list]]) -> list[Reason]:
+    """An 8-year-old told "the condition is under 7" wonders about the under-9 band: when another band
+    relaxes the very fact that failed (age under 9) but fails on others, name that band's own conditions."""
+    shared = set(map(repr, nearest.when.top_items()))
+    for rule, values in others:
+        own = [(item, v) for item, v in zip(rule.when.top_items(), values, strict=True) if repr(item) not in shared]
+        relaxes = any(v is True and failed_fields & {c.field for c in item.conditions()} for item, v in own)
+        if relaxes and any(v is False for _, v in own):
+            failed = next(item for item, v in own if v is False)
+            text = f"另一档要求“{'、'.join(_plain_condition(item) for item, _ in own)}”，孩子不满足"
+            if len(text) <= OTHER_BAND_MAX_CHARS:  # a band with many conditions confuses more than it helps
+                return [reason_from(text, _first_source(failed, None))]
+    return []
+
+
+def _plain_condition(item: Expr) -> str:
+    """A condition as a parent reads it: "not X" becomes "没有“X”的情况"."""
+    return f"没有{item.children[0].describe()}的情况" if item.op == "not" else item.describe()

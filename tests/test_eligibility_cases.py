@@ -36,6 +36,8 @@ def test_case(book, policy, case):
         assert result["rule"] == expected["rule"]
     for key in AMOUNTS:  # anything not listed must be null: never a number the document does not give
         assert result[key] == expected.get(key), key
+    for words in expected.get("reasons_say", []):  # what a parent must read in the reasons
+        assert any(words in reason["text"] for reason in result["reasons"]), (words, result["reasons"])
     if "missing" in expected:
         assert sorted(result["missing"]) == sorted(expected["missing"])
     if "missing_first" in expected:

@@ -167,7 +167,7 @@ def test_format_result_fits_wechat(profile):
 def test_format_result_eligible_shows_amounts_and_citations():
     text = format_result(load_rulebook().evaluate(PROFILES[0]))
     assert "符合《綦残联发〔2025〕7号》" in text
-    assert "18000 元" in text and "300 元" in text and "10 个月" in text and "5 年" in text
+    assert "18000元" in text and "300元" in text and "10个月" in text and "5年" in text
     assert text.count("綦残联发〔2025〕7号") == 2  # the verdict line and one 依据 line: the number once each
     assert "依据：綦残联发〔2025〕7号 附件" in text
 
