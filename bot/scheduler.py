@@ -8,12 +8,10 @@ processes may run side by side: leases keep them apart). Jobs are referenced as 
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import click
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
@@ -108,38 +106,12 @@ def start_in_process(app: Flask, interval: float = DEFAULT_INTERVAL, **options: 
     return scheduler
 
 
-@click.command("scheduler")
-@click.option("--once", is_flag=True, help="run one tick (drain what is due now) and exit")
-@click.option("--interval", default=DEFAULT_INTERVAL, show_default=True, type=click.FloatRange(1, 3600))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="parallel WeChat calls per dispatcher")
-@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--lease", "lease_seconds", default=120, show_default=True, type=click.IntRange(6, 3600),
-              envvar="XINGBAN_OUTBOX_LEASE", help="seconds a claimed row stays ours; a killed dispatcher's "
-              "rows are sent by another after it (keep well under WeChat's 10 min client_msg_id window)")
-def scheduler_command(once: bool, interval: float, workers: int, batch_size: int, lease_seconds: int) -> None:
-    """Send due class reminders and notices, and purge message text past its retention (blocking; run
-    one or more next to the web workers)."""
-    from bot import create_app
-    from bot.config import ConfigError
-
-    try:
-        app = create_app({"XINGBAN_PRELOAD": False})
-    except ConfigError as exc:
-        raise click.UsageError(f"configuration: {exc}") from None
-    register(app, workers=workers, batch_size=batch_size, lease_seconds=lease_seconds)
-    if once:
-        click.echo(json.dumps({**run_tick(), **run_retention()}, sort_keys=True))
-        return
+def run_forever(interval: float, name: str = "default") -> None:
+    """Tick the registered dispatcher `name` in this process until interrupted (`xingban scheduler`)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     scheduler = BlockingScheduler(timezone="UTC")
-    _add_tick_job(scheduler, "default", interval)
-    click.echo(f"outbox dispatcher {_dispatchers['default'].owner}: ticking every {interval:g} s", err=True)
+    _add_tick_job(scheduler, name, interval)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
-
-
-if __name__ == "__main__":  # pragma: no cover
-    scheduler_command()

@@ -19,7 +19,7 @@ def wechat_group() -> None:
 
 def ready_app() -> Flask:
     """The app, once its database holds the schema (the token is stored there)."""
-    from bot.cli import make_app
+    from bot.cli.app import make_app
 
     app = make_app(XINGBAN_PRELOAD=False)
     if "shared_values" not in inspect(get_engine(app)).get_table_names():

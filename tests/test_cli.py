@@ -71,7 +71,7 @@ def test_menu_and_centre_qrcode_go_through_the_wechat_api(tmp_path: Path, sandbo
     menu = sandbox.state()["menu"]
     keys = {b.get("key") for top in menu["button"] for b in top.get("sub_button", [top])}
     assert {"APPLY_AID", "HUMAN", "NEXT_SESSION"} <= keys
-    seed = "from bot.cli import make_app; from bot.demo import seed_demo; seed_demo(make_app(XINGBAN_PRELOAD=False))"
+    seed = "from bot.cli.app import make_app; from bot.demo import seed_demo; seed_demo(make_app(XINGBAN_PRELOAD=False))"
     subprocess.run([sys.executable, "-c", seed], cwd=tmp_path, check=True,
                    env={**os.environ, **env, "XINGBAN_INSTANCE_PATH": str(tmp_path / "instance")})
     missing = run_xingban(["wechat", "qrcode", "nope"], tmp_path, env=env)

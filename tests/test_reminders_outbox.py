@@ -188,7 +188,7 @@ def test_scheduler_job_runs_the_registered_dispatcher(capp, db, sandbox, clock) 
 def test_scheduler_command_once_drains_and_exits(capp, db, sandbox, clock, monkeypatch, tmp_path) -> None:
     from click.testing import CliRunner
 
-    from bot.scheduler import scheduler_command
+    from bot.cli.scheduler import scheduler_command
     from tests.conftest import TEST_APP_ID, TEST_SECRET, TEST_TOKEN
 
     due_reminder(db)

@@ -1,0 +1,31 @@
+"""`xingban scheduler`: the outbox dispatcher and retention purge as a long-running process."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from bot.cli.app import make_app
+from bot.scheduler import DEFAULT_INTERVAL, register, run_forever, run_retention, run_tick
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="run one tick (drain what is due now) and exit")
+@click.option("--interval", default=DEFAULT_INTERVAL, show_default=True, type=click.FloatRange(1, 3600))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="parallel WeChat calls per dispatcher")
+@click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--lease", "lease_seconds", default=120, show_default=True, type=click.IntRange(6, 3600),
+              envvar="XINGBAN_OUTBOX_LEASE", help="seconds a claimed row stays ours; a killed dispatcher's "
+              "rows are sent by another after it (keep well under WeChat's 10 min client_msg_id window)")
+def scheduler_command(once: bool, interval: float, workers: int, batch_size: int, lease_seconds: int) -> None:
+    """Send due class reminders and notices, and purge message text past its retention (blocking; run
+    one or more next to the web workers)."""
+    app = make_app(XINGBAN_PRELOAD=False)
+    dispatcher = register(app, workers=workers, batch_size=batch_size, lease_seconds=lease_seconds)
+    if once:
+        click.echo(json.dumps({**run_tick(), **run_retention()}, sort_keys=True))
+        return
+    click.echo(f"outbox dispatcher {dispatcher.owner}: ticking every {interval:g} s", err=True)
+    run_forever(interval)
