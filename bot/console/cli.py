@@ -12,7 +12,7 @@ from bot.accounts import ROLES, StaffUser
 
 
 def _app() -> Flask:
-    from bot.cli import make_app
+    from bot.cli.app import make_app
 
     return make_app(XINGBAN_PRELOAD=False)
 
