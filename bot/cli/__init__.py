@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import click
 
-from bot.cli.app import make_app  # noqa: F401  - bot/console/cli.py still imports it from here
 from bot.cli.database import db_group
 from bot.cli.evaluate import eval_group
 from bot.cli.run import chat, demo, sandbox, serve
