@@ -36,7 +36,7 @@ from bot.privacy import pseudonym
 from bot.services import get_services
 from bot.timeutil import utcnow
 from bot.wechat_protocol import ProtocolError
-from handlers.texts import say
+from bot.wording import say
 
 log = logging.getLogger(__name__)
 MAX_STORED_TEXT = 2000

@@ -29,8 +29,8 @@ def ready_app() -> Flask:
 
 @wechat_group.command("menu")
 def publish_menu() -> None:
-    """Publish handlers/menu.yaml as the account's custom menu."""
-    from handlers.texts import wechat_menu
+    """Publish bot/wording/menu.yaml as the account's custom menu."""
+    from bot.wording import wechat_menu
 
     app = ready_app()
     get_services(app).client.create_menu(wechat_menu())

@@ -8,6 +8,7 @@ Group 3: clarify between two conversation intents, else hand to a person.
 from __future__ import annotations
 
 from bot.dispatch import Context, Dispatcher, Reply
+from bot.wording import say
 from handlers.answer import (
     AnswerHandler,
     ChooseEntryHandler,
@@ -31,7 +32,6 @@ from handlers.privacy import DeleteConfirmHandler, DeleteDataHandler
 from handlers.reminders import ReminderSwitchHandler
 from handlers.sessions import JoinCodeHandler, NextSessionHandler
 from handlers.smalltalk import GreetingHandler, ThanksHandler
-from handlers.texts import say
 
 __all__ = ["build_dispatcher"]
 

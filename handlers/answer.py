@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dispatch import BaseHandler, Context, Reply
+from bot.wording import region_choices, region_name, say
 from handlers.base import DialogueHandler, clear_dialogue, set_dialogue
 from handlers.clarify import CHOICE_WORDS
 from handlers.eligibility import is_stop, next_step, stop_dialogue
 from handlers.escalation import escalate
-from handlers.texts import region_choices, region_name, say
 from knowledge.regions import load_region_table
 
 # Intents whose messages are questions about the documents (the rest are conversation: greeting, human…).

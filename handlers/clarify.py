@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dispatch import BaseHandler, Context, Reply
+from bot.wording import intent_label, say
 from handlers.base import DialogueHandler, set_dialogue
-from handlers.texts import intent_label, say
 
 CHOICE_WORDS = {"1": 0, "2": 1, "一": 0, "二": 1, "第一个": 0, "第二个": 1}
 

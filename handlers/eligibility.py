@@ -11,9 +11,9 @@ from typing import Any
 
 from bot.dispatch import Context, Reply
 from bot.timeutil import utcnow
+from bot.wording import say
 from handlers.base import DialogueHandler, clear_dialogue, set_dialogue
 from handlers.feedback import is_unhelpful
-from handlers.texts import say
 from knowledge.eligibility_dialogue import format_result, parse_answer, parse_correction, question_text
 
 SHORT_REPLY_CHARS = 6  # "嗯" / "不知道" get the question again; longer text is something else

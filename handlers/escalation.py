@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.models import Ticket
+from bot.wording import say
 from handlers.base import IntentHandler, clear_dialogue
-from handlers.texts import say
 
 _OPEN_TICKET = select(Ticket).where(Ticket.user_id == bindparam("user_id"),
                                    Ticket.status.in_(("open", "claimed")))  # type: ignore[attr-defined]

@@ -9,8 +9,8 @@ from sqlmodel import select
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.models import Centre
 from bot.reminders import sync_user_reminders
+from bot.wording import menu_keys, say
 from handlers.base import set_dialogue
-from handlers.texts import menu_keys, say
 
 CENTRE_SCENE_PREFIX = "centre_"
 

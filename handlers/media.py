@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dispatch import BaseHandler, Context, Reply
-from handlers.texts import say
+from bot.wording import say
 
 
 class MediaHandler(BaseHandler):

@@ -6,8 +6,8 @@ from typing import Any
 
 from bot.dispatch import Context, Reply
 from bot.privacy import erase_user
+from bot.wording import say
 from handlers.base import DialogueHandler, IntentHandler, clear_dialogue, set_dialogue
-from handlers.texts import say
 
 CONFIRM_WORDS = ("确认删除", "确定删除", "确认")
 

@@ -6,8 +6,8 @@ from typing import Any
 
 from bot.dispatch import Context, Reply
 from bot.reminders import sync_user_reminders
+from bot.wording import say
 from handlers.base import IntentHandler
-from handlers.texts import say
 
 
 class ReminderSwitchHandler(IntentHandler):

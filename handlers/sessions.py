@@ -19,9 +19,9 @@ from bot.models import Centre, User
 from bot.reminders import SHANGHAI
 from bot.timeutil import utcnow
 from bot.when import DayRange, format_span, parse_when
+from bot.wording import say
 from handlers.answer import answered_by_documents
 from handlers.base import IntentHandler, clear_dialogue
-from handlers.texts import say
 
 KIND_LABELS = {"parent_training": "家长培训", "child_class": "儿童课程", "home_visit": "送康/送教上门"}
 NO_CENTRE = ("我这里还没有您的课程记录：您还没有加入康复机构，也没有报名课程。\n"

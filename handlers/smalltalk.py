@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dispatch import Context, Reply
+from bot.wording import say
 from handlers.base import IntentHandler, remember_region
-from handlers.texts import say
 
 
 class GreetingHandler(IntentHandler):

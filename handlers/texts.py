@@ -1,56 +1,5 @@
-"""The bot's fixed wording, loaded from replies.yaml once."""
+"""Temporary: bot/console still imports the wording from here (next commit)."""
 
-from __future__ import annotations
+from bot.wording import intent_label, region_name
 
-from functools import cache
-from pathlib import Path
-from typing import Any
-
-import yaml
-
-from knowledge.regions import load_region_table
-
-HERE = Path(__file__).parent
-
-
-@cache
-def _replies() -> dict[str, Any]:
-    return yaml.safe_load((HERE / "replies.yaml").read_text(encoding="utf-8"))
-
-
-@cache
-def menu_layout() -> list[dict[str, Any]]:
-    return yaml.safe_load((HERE / "menu.yaml").read_text(encoding="utf-8"))["buttons"]
-
-
-def menu_keys() -> dict[str, str]:
-    """CLICK key -> the question it stands for."""
-    leaves = [leaf for button in menu_layout() for leaf in button.get("sub", [button])]
-    return {leaf["key"]: leaf["question"] for leaf in leaves}
-
-
-def wechat_menu() -> dict[str, Any]:
-    """The layout in the shape `menu/create` expects."""
-    def button(leaf: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "click", "name": leaf["name"], "key": leaf["key"]}
-
-    return {"button": [{"name": b["name"], "sub_button": [button(s) for s in b["sub"]]} if "sub" in b
-                       else button(b) for b in menu_layout()]}
-
-
-def say(key: str, **values: Any) -> str:
-    """The reply text for `key`, with `{placeholders}` filled."""
-    return str(_replies()[key]).format(**values)
-
-
-def region_name(region: str | None) -> str:
-    return load_region_table().name(region)
-
-
-def region_choices() -> list[str]:
-    """The numbered region menu's order (the same as the eligibility questions', so "3" is always 上海)."""
-    return list(load_region_table().menu_order)
-
-
-def intent_label(intent: str) -> str:
-    return _replies()["intent_labels"].get(intent, intent)
+__all__ = ["intent_label", "region_name"]

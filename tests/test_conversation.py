@@ -206,7 +206,7 @@ def test_stored_message_records_intent_and_outcome(app: Flask, sim: WeChatSimula
 
 def test_every_intent_has_a_chinese_label_for_menus() -> None:
     """A clarify menu never shows a raw intent name ("1. thanks 2. greeting")."""
-    from handlers.texts import intent_label
+    from bot.wording import intent_label
     from intents.labels import INTENTS
 
     for intent in INTENTS:
