@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from handlers.texts import region_choices, region_name, say
+from bot.wording import region_choices, region_name, say
 from intents import load_engine
 from knowledge.eligibility_dialogue import parse_answer, question_text
 from knowledge.regions import load_region_table, parse_region_table
