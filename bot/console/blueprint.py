@@ -66,14 +66,14 @@ def localtime(value: datetime | None, fmt: str = "%m-%d %H:%M") -> str:
 
 @bp.app_template_filter("region_label")
 def region_label(region: str | None) -> str:
-    from handlers.texts import region_name
+    from bot.wording import region_name
 
     return region_name(region) or (region or "未知")
 
 
 @bp.app_template_filter("intent_label")
 def intent_label(intent: str | None) -> str:
-    from handlers.texts import intent_label as label
+    from bot.wording import intent_label as label
 
     return label(intent) if intent else "—"
 

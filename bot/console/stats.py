@@ -40,7 +40,7 @@ def dashboard_stats(db: Session, overdue_hours: float, days: int = 14, now: date
     labels = [(first_day + timedelta(days=i)).isoformat() for i in range(days)]
     tickets = dict(db.exec(select(Ticket.status, func.count()).where(real_families(Ticket.user_id))
                            .group_by(Ticket.status)).all())
-    from handlers.texts import intent_label
+    from bot.wording import intent_label
 
     shares = [outcomes[o] for o in OUTCOMES]
     total = sum(shares) or 1
