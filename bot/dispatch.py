@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlmodel import Session
 
@@ -20,7 +20,6 @@ from bot.privacy import pseudonym
 
 if TYPE_CHECKING:
     from bot.models import User
-    from bot.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -53,10 +52,27 @@ class Reply:
         return not self.text and not self.articles
 
 
+class HandlerServices(Protocol):
+    """The shared parts a handler may reach through `ctx.services`; `bot.services.Services` provides them.
+    Declared here so this module never imports the services that hold the dispatcher."""
+
+    @property
+    def engine(self) -> Any: ...
+
+    @property
+    def kb(self) -> Any: ...
+
+    @property
+    def rules(self) -> Any: ...
+
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+
+
 class Context:
     """Everything a handler may use for one message; the classification is computed on demand."""
 
-    def __init__(self, incoming: Incoming, user: User, db: Session, services: Services) -> None:
+    def __init__(self, incoming: Incoming, user: User, db: Session, services: HandlerServices) -> None:
         self.incoming = incoming
         self.user = user
         self.db = db
