@@ -1,0 +1,97 @@
+"""The import graph of our packages: no circles, and `bot/` reaches `handlers/` only through its composition root.
+
+Every import counts, including those inside functions and under TYPE_CHECKING: a circle that only the type
+checker or a late call closes is still a circle a reader has to untangle.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("bot", "handlers", "intents", "knowledge")
+COMPOSITION_ROOT = "bot"  # bot/__init__.py: create_app builds the handlers' dispatcher
+
+
+def module_files() -> dict[str, Path]:
+    """Dotted module name -> file, for every module of our packages (migration scripts excluded)."""
+    found = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if "versions" not in parts:
+                found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def imported_names(module: str, path: Path) -> list[str]:
+    """Every name an import statement in `path` asks for, relative imports made absolute."""
+    names = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
+                base = ".".join(package[: len(package) - node.level + 1] + ([base] if base else []))
+            names += [f"{base}.{alias.name}" for alias in node.names] + [base]
+    return names
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the modules of ours it imports (a `from a import b` counts as `a.b` when b is a module)."""
+    modules = module_files()
+    graph: dict[str, set[str]] = {}
+    for module, path in modules.items():
+        targets = set()
+        for name in imported_names(module, path):
+            if name in modules and name != module:
+                targets.add(name)
+        # `from a import b` names both `a` and `a.b`: keep only the submodule when it is one
+        graph[module] = {t for t in targets if not any(o.startswith(t + ".") for o in targets)}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in graph[node]:
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            component = stack[stack.index(node):]
+            del stack[stack.index(node):]
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in graph:
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles() -> None:
+    assert cycles(import_graph()) == []
+
+
+def test_bot_reaches_handlers_only_through_the_composition_root() -> None:
+    graph = import_graph()
+    arrows = sorted((source, target) for source, targets in graph.items() for target in targets
+                    if source.split(".")[0] == "bot" and target.split(".")[0] == "handlers")
+    assert {source for source, _ in arrows} <= {COMPOSITION_ROOT}, arrows
+
+
+def test_the_check_sees_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
