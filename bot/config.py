@@ -1,4 +1,4 @@
-"""Configuration from the environment, checked once at start-up.
+"""Configuration from the environment, checked once at start-up. The only module that reads `os.environ`.
 
 Production refuses to start on a missing or malformed secret and names the variable in one line;
 demo and test modes generate safe local values so a fresh machine runs with no set-up.
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 WECHAT_DEFAULT_API = "https://api.weixin.qq.com/cgi-bin/"
+DEMO_REMINDER_TEMPLATE_ID = "xingban-demo-class-reminder"  # what the sandbox accepts in demo and test runs
 
 #: Every setting the product reads, with its default (None = required in production).
 DEFAULTS: dict[str, Any] = {
@@ -29,11 +30,14 @@ DEFAULTS: dict[str, Any] = {
     # Empty = safe when an EncodingAESKey is set, else plaintext.
     "WECHAT_MESSAGE_MODE": "",
     "WECHAT_API_BASE_URL": WECHAT_DEFAULT_API,
-    "WECHAT_REMINDER_TEMPLATE_ID": "",
+    "WECHAT_REMINDER_TEMPLATE_ID": "",  # empty in demo/test = DEMO_REMINDER_TEMPLATE_ID
     "DATABASE_URL": "",  # empty = SQLite file in the instance folder
     "REDIS_URL": "",
     "XINGBAN_SECRET_KEY": None,
+    "XINGBAN_INSTANCE_PATH": "",  # empty = Flask's default (./instance); holds the SQLite file and local secrets
     "XINGBAN_CACHE_DIR": "",  # empty = <instance>/cache (jieba dictionary cache)
+    # Build the NLU, index and rules in create_app (before gunicorn forks); commands that need none say 0.
+    "XINGBAN_PRELOAD": True,
     # Seconds the webhook waits for an answer before replying `success` and sending it later.
     "XINGBAN_REPLY_BUDGET": 4.0,
     "XINGBAN_MAX_BODY_BYTES": 64 * 1024,
@@ -43,6 +47,15 @@ DEFAULTS: dict[str, Any] = {
     "XINGBAN_TICKET_OVERDUE_HOURS": 4.0,
     # Days a message's text is kept; then the scheduler blanks it (the row stays for the dashboard).
     "XINGBAN_MESSAGE_RETENTION_DAYS": 180,
+    # Seconds a claimed outbox row stays one dispatcher's; a killed dispatcher's rows go out after it. Keep it
+    # well under WeChat's 10 min client_msg_id window (6-3600; `xingban scheduler --lease` overrides it).
+    "XINGBAN_OUTBOX_LEASE": 120,
+    # Outbox retries: the first waits RETRY_SECONDS (QUOTA_RETRY_SECONDS after WeChat's daily quota error),
+    # each next one twice as long, never more than RETRY_MAX_SECONDS; after MAX_ATTEMPTS the row is dead.
+    "XINGBAN_OUTBOX_RETRY_SECONDS": 30,
+    "XINGBAN_OUTBOX_QUOTA_RETRY_SECONDS": 600,
+    "XINGBAN_OUTBOX_RETRY_MAX_SECONDS": 3600,
+    "XINGBAN_OUTBOX_MAX_ATTEMPTS": 5,
 }
 
 _VALIDATORS: dict[str, tuple[re.Pattern[str], str]] = {
@@ -61,10 +74,37 @@ _KNOWN_SECRET_KEYS = frozenset({"change-me-to-a-long-random-string"})
 
 _NUMBERS = ("XINGBAN_REPLY_BUDGET", "XINGBAN_MAX_BODY_BYTES", "XINGBAN_MAX_CLOCK_SKEW", "XINGBAN_FAMILY_RATE",
             "XINGBAN_TICKET_OVERDUE_HOURS", "XINGBAN_MESSAGE_RETENTION_DAYS")
+_WHOLE_NUMBERS: dict[str, tuple[int, int]] = {  # setting -> accepted range
+    "XINGBAN_OUTBOX_LEASE": (6, 3600),
+    "XINGBAN_OUTBOX_RETRY_SECONDS": (1, 86400),
+    "XINGBAN_OUTBOX_QUOTA_RETRY_SECONDS": (1, 86400),
+    "XINGBAN_OUTBOX_RETRY_MAX_SECONDS": (1, 86400),
+    "XINGBAN_OUTBOX_MAX_ATTEMPTS": (1, 100),
+}
+_FLAGS = ("XINGBAN_PRELOAD",)
+_FALSE_WORDS = ("0", "false", "no", "off")
 
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message names the variable."""
+
+
+def load_from_environment(overrides: Mapping[str, Any] | None, instance_path: Path) -> dict[str, Any]:
+    """`load_config` on this process's environment (create_app and the demo's local settings)."""
+    return load_config(os.environ, overrides, instance_path)
+
+
+def declared_from_environment(*keys: str) -> dict[str, str]:
+    """The non-empty environment values of declared settings `keys`, unchecked (the sandbox's credentials)."""
+    unknown = set(keys) - set(DEFAULTS)
+    if unknown:
+        raise KeyError(f"undeclared setting(s) {sorted(unknown)}")
+    return {key: os.environ[key] for key in keys if os.environ.get(key)}
+
+
+def instance_path_from_environment() -> str | None:
+    """XINGBAN_INSTANCE_PATH, read before the rest because the configuration itself is kept there."""
+    return os.environ.get("XINGBAN_INSTANCE_PATH") or None
 
 
 def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None,
@@ -80,14 +120,30 @@ def load_config(environ: Mapping[str, str], overrides: Mapping[str, Any] | None,
             config[key] = float(config[key])
         except (TypeError, ValueError):
             raise ConfigError(f"{key} must be a number, got {config[key]!r}") from None
+    for key, (low, high) in _WHOLE_NUMBERS.items():
+        config[key] = _whole_number(key, config[key], low, high)
+    for key in _FLAGS:
+        if isinstance(config[key], str):
+            config[key] = config[key].strip().lower() not in _FALSE_WORDS
     if config["XINGBAN_MODE"] in ("demo", "test"):
         _fill_local_secrets(config, instance_path)
+        config["WECHAT_REMINDER_TEMPLATE_ID"] = config["WECHAT_REMINDER_TEMPLATE_ID"] or DEMO_REMINDER_TEMPLATE_ID
     if not config["WECHAT_MESSAGE_MODE"]:
         config["WECHAT_MESSAGE_MODE"] = "safe" if config["WECHAT_ENCODING_AES_KEY"] else "plaintext"
     _validate(config)
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{instance_path / 'xingban.db'}"
     return config
+
+
+def _whole_number(key: str, value: Any, low: int, high: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} must be a whole number, got {value!r}") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{key} must be between {low} and {high}, got {number}")
+    return number
 
 
 def _validate(config: dict[str, Any]) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import secrets
 import string
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Any
 import click
 from flask import Flask
 
-from bot.config import load_config
+from bot.config import instance_path_from_environment, load_from_environment
 from bot.demo import seed_demo
 from bot.demo_sessions import seed_demo_sessions
 from bot.migrate import upgrade
@@ -20,12 +19,12 @@ from bot.simulator import WeChatSimulator, flask_transport, http_transport
 
 
 def instance_dir() -> Path:
-    return Path(os.environ.get("XINGBAN_INSTANCE_PATH") or "instance").resolve()
+    return Path(instance_path_from_environment() or "instance").resolve()
 
 
 def local_settings() -> dict[str, Any]:
     """Demo-mode settings (generated once, kept in the instance folder)."""
-    return load_config(os.environ, {"XINGBAN_MODE": "demo"}, instance_dir())
+    return load_from_environment({"XINGBAN_MODE": "demo"}, instance_dir())
 
 
 def demo_app(aes: bool = False) -> tuple[Flask, SandboxServer]:

@@ -44,16 +44,19 @@ UNFOLLOWED = (43004,)
 class OutboxDispatcher:
     """One claimer. Several may run at once (threads or processes); each gets its own lease token."""
 
-    def __init__(self, app: Flask, client: Any = None, owner: str | None = None, lease_seconds: int = 120,
-                 batch_size: int = 100, max_attempts: int = 5, workers: int = 1) -> None:
+    def __init__(self, app: Flask, client: Any = None, owner: str | None = None, lease_seconds: int | None = None,
+                 batch_size: int = 100, max_attempts: int | None = None, workers: int = 1) -> None:
         self.app, self.engine = app, get_engine(app)
         self.client = client or get_services(app).client
         self.owner = owner or f"d-{uuid.uuid4().hex[:12]}"
-        self.lease = timedelta(seconds=lease_seconds)
-        self.batch_size, self.max_attempts, self.workers = batch_size, max_attempts, workers
-        configured = app.config.get("WECHAT_REMINDER_TEMPLATE_ID") or ""
-        demo = app.config.get("XINGBAN_MODE") in ("demo", "test")
-        self.template_id = configured or ("xingban-demo-class-reminder" if demo else "")
+        config = app.config
+        self.lease = timedelta(seconds=lease_seconds or config["XINGBAN_OUTBOX_LEASE"])
+        self.max_attempts = max_attempts or config["XINGBAN_OUTBOX_MAX_ATTEMPTS"]
+        self.batch_size, self.workers = batch_size, workers
+        self.template_id = config["WECHAT_REMINDER_TEMPLATE_ID"]
+        self.retry_seconds = config["XINGBAN_OUTBOX_RETRY_SECONDS"]
+        self.quota_retry_seconds = config["XINGBAN_OUTBOX_QUOTA_RETRY_SECONDS"]
+        self.retry_max_seconds = config["XINGBAN_OUTBOX_RETRY_MAX_SECONDS"]
 
     def claim(self, now: datetime | None = None) -> list[Job]:
         """Lease due rows that nobody holds (or whose holder's lease ran out) and read them back."""
@@ -117,8 +120,8 @@ class OutboxDispatcher:
             self.client.session.delete(self.client.access_token_key)
         if job.attempts + 1 >= self.max_attempts:
             return Outcome("dead", f"{reason} (after {job.attempts + 1} attempts)"[:200])
-        base = 600 if exc.errcode == 45009 else 30  # daily quota: back off long
-        delay = min(base * 2 ** job.attempts, 3600)
+        base = self.quota_retry_seconds if exc.errcode == 45009 else self.retry_seconds  # daily quota: long
+        delay = min(base * 2 ** job.attempts, self.retry_max_seconds)
         return Outcome("retry", reason, next_attempt_at=now + timedelta(seconds=delay))
 
     def mark(self, results: list[tuple[Job, Outcome]], now: datetime | None = None) -> Counter[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 
 import click
@@ -27,11 +26,12 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--port", default=8900, show_default=True, type=click.IntRange(0, 65535))
 def sandbox(host: str, port: int) -> None:
     """Run the local fake WeChat API (tokens, customer-service, template, menu, QR)."""
+    from bot.config import declared_from_environment
     from bot.sandbox import run_sandbox
 
-    app_id = os.environ.get("WECHAT_APP_ID")
-    secret = os.environ.get("WECHAT_APP_SECRET")
-    kwargs = {"app_id": app_id, "app_secret": secret} if app_id and secret else {}
+    credentials = declared_from_environment("WECHAT_APP_ID", "WECHAT_APP_SECRET")
+    kwargs = {"app_id": credentials["WECHAT_APP_ID"], "app_secret": credentials["WECHAT_APP_SECRET"]} \
+        if len(credentials) == 2 else {}
     run_sandbox(host, port, **kwargs)
 
 

@@ -16,14 +16,15 @@ from bot.scheduler import DEFAULT_INTERVAL, register, run_forever, run_retention
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="parallel WeChat calls per dispatcher")
 @click.option("--batch-size", default=100, show_default=True, type=click.IntRange(1, 10_000))
-@click.option("--lease", "lease_seconds", default=120, show_default=True, type=click.IntRange(6, 3600),
-              envvar="XINGBAN_OUTBOX_LEASE", help="seconds a claimed row stays ours; a killed dispatcher's "
+@click.option("--lease", "lease_seconds", default=None, type=click.IntRange(6, 3600),
+              help="seconds a claimed row stays ours (default: XINGBAN_OUTBOX_LEASE, 120); a killed dispatcher's "
               "rows are sent by another after it (keep well under WeChat's 10 min client_msg_id window)")
-def scheduler_command(once: bool, interval: float, workers: int, batch_size: int, lease_seconds: int) -> None:
+def scheduler_command(once: bool, interval: float, workers: int, batch_size: int, lease_seconds: int | None) -> None:
     """Send due class reminders and notices, and purge message text past its retention (blocking; run
     one or more next to the web workers)."""
-    app = make_app(XINGBAN_PRELOAD=False)
-    dispatcher = register(app, workers=workers, batch_size=batch_size, lease_seconds=lease_seconds)
+    overrides = {"XINGBAN_OUTBOX_LEASE": lease_seconds} if lease_seconds else {}
+    app = make_app(XINGBAN_PRELOAD=False, **overrides)
+    dispatcher = register(app, workers=workers, batch_size=batch_size)
     if once:
         click.echo(json.dumps({**run_tick(), **run_retention()}, sort_keys=True))
         return
