@@ -88,7 +88,7 @@ def prepare(app, count: int) -> None:  # type: ignore[no-untyped-def]
 def worker(args: argparse.Namespace) -> None:
     """One dispatcher process: drain what is due, then exit."""
     from bot.outbox import OutboxDispatcher
-    from bot.wechat_client import WeChatApiClient
+    from bot.wechat.client import WeChatApiClient
 
     app = make_app(os.environ["DATABASE_URL"], args.sandbox_url, args.instance)
     client = WeChatApiClient(APP_ID, SECRET, args.sandbox_url)  # plain client: token kept in memory

@@ -13,7 +13,7 @@ __all__ = ["create_app"]
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: defaults, then environment, then `config` overrides (tests, demo)."""
-    from bot import console, db, wechat
+    from bot import console, db, webhook
     from bot.config import instance_path_from_environment, load_from_environment
     from bot.services import Services
     from handlers import build_dispatcher
@@ -26,7 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)  # holds the database and secrets
     db.init_app(app)
     app.extensions["xingban"] = Services(app, build_dispatcher())
-    wechat.init_app(app)
+    webhook.init_app(app)
     console.init_app(app)
     if app.config["XINGBAN_PRELOAD"]:
         app.extensions["xingban"].preload()

@@ -19,7 +19,7 @@ from bot.accounts import TicketAnswer
 from bot.models import Message, Ticket, User
 from bot.privacy import pseudonym
 from bot.timeutil import utcnow
-from bot.wechat_client import WeChatSendError
+from bot.wechat.client import WeChatSendError
 
 log = logging.getLogger(__name__)
 CS_WINDOW = timedelta(hours=48)

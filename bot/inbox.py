@@ -35,7 +35,7 @@ from bot.models import Message, SharedValue, User
 from bot.privacy import pseudonym
 from bot.services import get_services
 from bot.timeutil import utcnow
-from bot.wechat_protocol import ProtocolError
+from bot.wechat.protocol import ProtocolError
 from bot.wording import say
 
 log = logging.getLogger(__name__)
@@ -289,7 +289,7 @@ def deliver_waiting_answers(db: Session, user: User, incoming: Incoming, reply: 
 
 def deliver_later(app: Flask, openid: str, reply: Reply, message_id: int) -> None:
     """Send a slow answer as a customer-service message; record whether it went out."""
-    from bot.wechat_client import WeChatSendError
+    from bot.wechat.client import WeChatSendError
 
     status = "deferred"
     text = reply.text or "\n".join(a.get("title", "") + " " + a.get("url", "") for a in reply.articles)

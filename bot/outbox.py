@@ -33,7 +33,7 @@ from bot.outbox_mark import Outcome, mark_outcomes
 from bot.outbox_render import Job, load_jobs, template_data, text_for
 from bot.services import get_services
 from bot.timeutil import utcnow
-from bot.wechat_client import GIVE_UP, REFRESH, WeChatSendError
+from bot.wechat.client import GIVE_UP, REFRESH, WeChatSendError
 
 log = logging.getLogger(__name__)
 CS_WINDOW = timedelta(hours=48)

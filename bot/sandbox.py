@@ -1,7 +1,7 @@
 """A local stand-in for WeChat's `api.weixin.qq.com/cgi-bin/` API, for tests, demos and offline development.
 
 It speaks the real wire format (query `access_token`, JSON bodies, `{"errcode", "errmsg"}` answers, HTTP 200 on
-errors) so `bot.wechat_client` runs unchanged against it; `/_sandbox/…` adds fault injection and a record of what
+errors) so `bot.wechat.client` runs unchanged against it; `/_sandbox/…` adds fault injection and a record of what
 was delivered. `SandboxServer` runs it on a free loopback port; `SandboxControl` drives any running sandbox over HTTP.
 """
 

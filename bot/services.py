@@ -68,7 +68,7 @@ class Services:
     @cached_property
     def client(self) -> Any:
         """One WeChat client per process; the token and its refresh lock are shared by all workers."""
-        from bot.wechat_client import WeChatApiClient
+        from bot.wechat.client import WeChatApiClient
 
         return WeChatApiClient(
             self.config["WECHAT_APP_ID"],

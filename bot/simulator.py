@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
-from bot.wechat_protocol import sign
+from bot.wechat.protocol import sign
 
 ACCOUNT_ID = "gh_xingban000001"
 _msg_ids = itertools.count(int(time.time() * 1000) * 1000 + random.randint(0, 999))

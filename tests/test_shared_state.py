@@ -19,7 +19,7 @@ from bot.models import Message
 from bot.sandbox import SandboxServer
 from bot.shared_state import DatabaseState, RedisState
 from bot.simulator import WeChatSimulator, flask_transport, text_xml
-from bot.wechat_client import WeChatApiClient
+from bot.wechat.client import WeChatApiClient
 from tests.conftest import TEST_APP_ID, TEST_SECRET, TEST_TOKEN, build_app, free_port
 
 

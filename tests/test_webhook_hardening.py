@@ -25,7 +25,7 @@ from bot.sandbox import SandboxServer
 from bot.services import get_services
 from bot.simulator import ACCOUNT_ID, WeChatSimulator, build_xml, event_xml, text_xml
 from bot.timeutil import utcnow
-from bot.wechat_protocol import sign
+from bot.wechat.protocol import sign
 from tests import test_console_support as support
 from tests.conftest import TEST_TOKEN, build_app
 

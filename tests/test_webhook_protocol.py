@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.db import session_scope
 from bot.models import Message, User
 from bot.simulator import WeChatSimulator, build_xml, event_xml, flask_transport
-from bot.wechat_protocol import sign
+from bot.wechat.protocol import sign
 from tests.conftest import TEST_TOKEN
 
 

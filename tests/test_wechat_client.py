@@ -9,7 +9,7 @@ import pytest
 from wechatpy.session.memorystorage import MemoryStorage
 
 from bot.sandbox import SandboxServer
-from bot.wechat_client import (
+from bot.wechat.client import (
     GIVE_UP,
     REFRESH,
     RETRY,

@@ -17,7 +17,7 @@ from bot.db import session_scope
 from bot.models import Message
 from bot.sandbox import SandboxServer
 from bot.simulator import WeChatSimulator, flask_transport
-from bot.wechat_protocol import HANDLED_EVENTS
+from bot.wechat.protocol import HANDLED_EVENTS
 from tests.conftest import TEST_AES_KEY, TEST_APP_ID, TEST_TOKEN, build_app
 
 SAMPLES: list[dict[str, Any]] = yaml.safe_load(

@@ -12,7 +12,7 @@ from bot.cli.evaluate import eval_group
 from bot.cli.run import chat, demo, sandbox, serve
 from bot.cli.scheduler import scheduler_command
 from bot.console.cli import export_candidates_command, user_group
-from bot.wechat_admin import wechat_group
+from bot.wechat.admin import wechat_group
 from intents.cli import classify_command, eval_command
 from knowledge.cli import kb_group
 from knowledge.eligibility_cli import eligibility_command

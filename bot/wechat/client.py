@@ -20,7 +20,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from bot.wechat_protocol import xml_safe
+from bot.wechat.protocol import xml_safe
 
 RETRY, REFRESH, GIVE_UP = "retry", "refresh", "give_up"
 MAX_TEXT_BYTES = 2048  # customer-service text; WeChat answers 45002 above it

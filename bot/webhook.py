@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response, current_app, request
 from wechatpy.crypto import WeChatCrypto
 
 from bot.inbox import Claim, ReplyJob, claim
-from bot.wechat_protocol import (
+from bot.wechat.protocol import (
     HANDLED_EVENTS,
     ProtocolError,
     check_body,
