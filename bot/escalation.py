@@ -20,10 +20,9 @@ from bot.models import Message, Ticket, User
 from bot.privacy import pseudonym
 from bot.timeutil import utcnow
 from bot.wechat.client import WeChatSendError
+from bot.wechat.limits import CS_WINDOW
 
 log = logging.getLogger(__name__)
-CS_WINDOW = timedelta(hours=48)
-WINDOW_CLOSED = (45015, 45047)
 ACTIVE = ("open", "claimed", "sending", "waiting_parent")
 MAX_ANSWER_CHARS = 1500
 

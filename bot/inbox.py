@@ -35,12 +35,12 @@ from bot.models import Message, SharedValue, User
 from bot.privacy import pseudonym
 from bot.services import get_services
 from bot.timeutil import utcnow
+from bot.wechat.limits import MAX_TEXT_BYTES
 from bot.wechat.protocol import ProtocolError
 from bot.wording import say
 
 log = logging.getLogger(__name__)
 MAX_STORED_TEXT = 2000
-PASSIVE_REPLY_BYTES = 2048  # WeChat's text limit for a passive reply
 #: Events that are a parent's own action and open WeChat's 48 h customer-service window (and so may create
 #: the family). Unsubscribe is the parent's too, but opens nothing: it only updates a family we know.
 WINDOW_EVENTS = frozenset({"subscribe", "scan", "click"})
@@ -280,7 +280,7 @@ def deliver_waiting_answers(db: Session, user: User, incoming: Incoming, reply: 
         return False
     if not has_pending_answers(db, user):  # the claim saw some, but a message alongside may have taken them
         return False
-    budget = PASSIVE_REPLY_BYTES - len(reply.text.encode("utf-8"))
+    budget = MAX_TEXT_BYTES - len(reply.text.encode("utf-8"))
     pending = take_pending_answers(db, user, budget_bytes=budget)
     if pending:
         reply.text = "\n\n".join([*pending, reply.text] if reply.text else pending)

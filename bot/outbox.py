@@ -34,11 +34,9 @@ from bot.outbox_render import Job, load_jobs, template_data, text_for
 from bot.services import get_services
 from bot.timeutil import utcnow
 from bot.wechat.client import GIVE_UP, REFRESH, WeChatSendError
+from bot.wechat.limits import CS_WINDOW, CS_WINDOW_CLOSED, UNFOLLOWED
 
 log = logging.getLogger(__name__)
-CS_WINDOW = timedelta(hours=48)
-CS_CLOSED = (45015, 45047)  # window closed / quota used: the template channel still works
-UNFOLLOWED = (43004,)
 
 
 class OutboxDispatcher:
@@ -89,7 +87,7 @@ class OutboxDispatcher:
                     self.client.send_text(job.openid, text_for(job))
                     return Outcome("sent", channel="text")
                 except WeChatSendError as exc:
-                    if exc.errcode not in CS_CLOSED or exc.parts_sent:
+                    if exc.errcode not in CS_WINDOW_CLOSED or exc.parts_sent:
                         raise
             self.client.send_template(job.openid, self.template_id, template_data(job), job.client_msg_id)
             return Outcome("sent", channel="template")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select, update
@@ -18,8 +17,8 @@ from sqlmodel import Session, select, update
 from bot.classes import Enrolment, Reminder, TrainingSession
 from bot.models import User
 from bot.timeutil import utcnow
+from bot.wechat.limits import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 OFFSETS_MINUTES = (24 * 60, 2 * 60)
 QUIET_START, QUIET_END = time(21, 0), time(8, 0)
 LAST_ALLOWED = time(20, 59)

@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import datetime
 from threading import Thread
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import requests
 from flask import Flask, Response, jsonify, render_template, request
@@ -23,10 +22,10 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bot.sandbox_state import Fault, SandboxError, SandboxState
+from bot.wechat.limits import MAX_TEXT_BYTES, SHANGHAI
 
 DEFAULT_APP_ID = "wxsandbox0000000"
 DEFAULT_APP_SECRET = "sandboxsecret0000000000000000000"
-MAX_TEXT_BYTES = 2048
 _ESCAPED_NON_ASCII = re.compile(rb"(?<!\\)(?:\\\\)*\\u(?:00[89a-fA-F][0-9a-fA-F]|0[1-9a-fA-F][0-9a-fA-F]{2}|[1-9a-fA-F][0-9a-fA-F]{3})")
 _MSGTYPES = {"text", "image", "voice", "video", "music", "news", "mpnews", "mpnewsarticle", "msgmenu",
              "wxcard", "miniprogrampage"}
@@ -218,10 +217,9 @@ def _register_control(app: Flask, state: SandboxState) -> None:
 
     @app.get("/_sandbox/")
     def sandbox_page() -> str:
-        shanghai = ZoneInfo("Asia/Shanghai")
         records = list(reversed(state.sent()))
         for rec in records:
-            rec["local_time"] = datetime.fromisoformat(rec["at"]).astimezone(shanghai).strftime("%m-%d %H:%M:%S")
+            rec["local_time"] = datetime.fromisoformat(rec["at"]).astimezone(SHANGHAI).strftime("%m-%d %H:%M:%S")
         return render_template("sandbox.html", records=records, stats=state.stats(), app_id=state.app_id)
 
     @app.get("/_sandbox/sent")

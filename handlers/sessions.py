@@ -16,8 +16,8 @@ from sqlmodel import Session, select
 from bot.classes import Enrolment, TrainingSession
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.models import Centre, User
-from bot.reminders import SHANGHAI
 from bot.timeutil import utcnow
+from bot.wechat.limits import SHANGHAI
 from bot.when import DayRange, format_span, parse_when
 from bot.wording import say
 from handlers.answer import answered_by_documents

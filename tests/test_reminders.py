@@ -10,7 +10,6 @@ from sqlmodel import select, text
 
 from bot.classes import Enrolment, PushAudit, Reminder
 from bot.reminders import (
-    SHANGHAI,
     insert_ignore,
     notice_due,
     reminder_due,
@@ -18,6 +17,7 @@ from bot.reminders import (
     sync_user_reminders,
 )
 from bot.staff import SessionFull, cancel, create_series, enrol, push_notice, reschedule, series_sessions
+from bot.wechat.limits import SHANGHAI
 from bot.when import parse_when
 from tests import test_reminders_support as support
 from tests.test_reminders_support import at, centre, dispatcher, family, rows, saturday_class, templates

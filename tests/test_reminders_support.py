@@ -15,9 +15,9 @@ from bot.classes import Reminder, TrainingSession
 from bot.db import get_engine
 from bot.models import Centre, User
 from bot.outbox import OutboxDispatcher
-from bot.reminders import SHANGHAI
 from bot.sandbox import SandboxServer
 from bot.staff import create_session
+from bot.wechat.limits import SHANGHAI
 
 #: Monday 2 March 2026, 10:00 in Shanghai: the tests' "now".
 MONDAY_10 = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)

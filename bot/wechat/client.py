@@ -20,10 +20,10 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
+from bot.wechat.limits import MAX_TEXT_BYTES
 from bot.wechat.protocol import xml_safe
 
 RETRY, REFRESH, GIVE_UP = "retry", "refresh", "give_up"
-MAX_TEXT_BYTES = 2048  # customer-service text; WeChat answers 45002 above it
 
 #: errcode -> action. Anything not listed is "give_up" (a config or user-state problem retrying cannot fix).
 ERRCODE_ACTIONS: dict[int, str] = {

@@ -1,0 +1,18 @@
+"""WeChat's limits and the error codes that mean one of them was hit, written down once.
+
+The 48 h customer-service window opens with each message or qualifying event from the parent; outside it
+only template messages go out. Times are shown to families in China's one time zone.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+__all__ = ["CS_WINDOW", "CS_WINDOW_CLOSED", "MAX_TEXT_BYTES", "SHANGHAI", "UNFOLLOWED"]
+
+MAX_TEXT_BYTES = 2048  # one text, passive reply or customer-service message (UTF-8); WeChat answers 45002 above it
+CS_WINDOW = timedelta(hours=48)
+CS_WINDOW_CLOSED = (45015, 45047)  # the window closed / its quota is used up: a template message still goes out
+UNFOLLOWED = (43004,)  # the parent no longer follows the account
+SHANGHAI = ZoneInfo("Asia/Shanghai")
