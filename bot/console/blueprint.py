@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from bot.accounts import ROLE_LABELS
 from bot.console.auth import current_staff, has_role
+from bot.wechat.limits import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",
                static_folder="static", static_url_path="/static")
 csrf = CSRFProtect()
