@@ -21,6 +21,7 @@ from bot.privacy import pseudonym
 from bot.timeutil import utcnow
 from bot.wechat.client import WeChatSendError
 from bot.wechat.limits import CS_WINDOW
+from bot.wording import say
 
 log = logging.getLogger(__name__)
 ACTIVE = ("open", "claimed", "sending", "waiting_parent")
@@ -33,7 +34,7 @@ class TicketError(ValueError):
 
 def format_answer(ticket_id: int | None, text: str) -> str:
     """How a volunteer's answer reads in WeChat: clearly from a person, with the ticket number."""
-    return f"【志愿者回复·工单{ticket_id}】\n{text.strip()}"
+    return say("volunteer_answer", ticket=ticket_id, text=text.strip())
 
 
 def window_open(user: User, now: datetime | None = None) -> bool:

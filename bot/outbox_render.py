@@ -15,9 +15,10 @@ from sqlmodel import Session
 from bot.classes import Reminder, TrainingSession
 from bot.models import User
 from bot.when import format_span
+from bot.wording import say
 
 TEMPLATE_VALUE_CHARS = 20  # WeChat shows at most 20 characters per template keyword
-NOTICE_NOTES = {"c:": "课程已取消，请勿前往", "m:": "上课时间已调整，以此为准"}  # by key prefix (bot.staff)
+NOTICE_NOTES = {"c:": "notice_note_cancelled", "m:": "notice_note_moved"}  # wording key by row-key prefix (bot.staff)
 
 
 @dataclass(frozen=True)
@@ -79,13 +80,13 @@ def text_for(job: Job) -> str:
     """The customer-service text version (full wording)."""
     if job.kind != "reminder":
         return job.text
-    soon = "明天" if (job.offset_minutes or 0) >= 12 * 60 else "即将"
-    lines = [f"【上课提醒】您报名的「{job.session_title}」{soon}开始。", f"时间：{_when(job)}"]
+    soon = say("reminder_soon_tomorrow" if (job.offset_minutes or 0) >= 12 * 60 else "reminder_soon_now")
+    lines = [say("reminder_head", title=job.session_title, soon=soon), say("session_time_line", when=_when(job))]
     if job.place:
-        lines.append(f"地点：{job.place}")
+        lines.append(say("session_place_line", place=job.place))
     if job.what_to_bring:
-        lines.append(f"请带：{job.what_to_bring}")
-    lines.append("回复“取消提醒”可关闭提醒。")
+        lines.append(say("session_bring_line", bring=job.what_to_bring))
+    lines.append(say("reminder_off_hint"))
     return "\n".join(lines)
 
 
@@ -97,9 +98,10 @@ def _short(value: str) -> str:
 def template_data(job: Job) -> dict[str, str]:
     """Template keywords: thing1 class, time2 when, thing3 place, thing4 what to bring / the notice."""
     if job.kind == "reminder":
-        return {"thing1": _short(job.session_title or "课程"), "time2": _when(job),
-                "thing3": _short(job.place or "见机构通知"), "thing4": _short(job.what_to_bring or "无")}
+        return {"thing1": _short(job.session_title or say("reminder_template_class")), "time2": _when(job),
+                "thing3": _short(job.place or say("reminder_template_place")),
+                "thing4": _short(job.what_to_bring or say("reminder_template_bring"))}
     body = job.text.split("】", 1)[-1]
-    note = NOTICE_NOTES.get(job.key[:2], body)
-    return {"thing1": _short(job.session_title or "课程通知"), "time2": _when(job),
-            "thing3": _short(job.place or "见机构通知"), "thing4": _short(note)}
+    note = say(NOTICE_NOTES[job.key[:2]]) if job.key[:2] in NOTICE_NOTES else body
+    return {"thing1": _short(job.session_title or say("reminder_template_notice")), "time2": _when(job),
+            "thing3": _short(job.place or say("reminder_template_place")), "thing4": _short(note)}

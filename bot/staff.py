@@ -18,6 +18,7 @@ from bot.reminders import insert_ignore, notice_due, reminder_due, schedule_enro
 from bot.timeutil import utcnow
 from bot.wechat.limits import SHANGHAI
 from bot.when import format_span
+from bot.wording import say
 
 MAX_NOTICE_CHARS = 500
 
@@ -150,7 +151,7 @@ def reschedule(db: Session, session: TrainingSession, new_start: datetime, new_e
     for user in users:
         schedule_enrolment(db, user, session, now)
     _cancel_pending(db, session, "superseded by a newer change", key_prefix=f"m:{session.id}:")
-    text = f"【课程时间调整】「{session.title}」改到 {format_span(new_start, new_end)}（原定 {old}）。地点：{session.place}。"
+    text = say("notice_moved", title=session.title, when=format_span(new_start, new_end), old=old, place=session.place)
     return _notify(db, session, users, f"m:{session.id}:{session.revision}:{{user}}", text, now)
 
 
@@ -165,7 +166,7 @@ def cancel(db: Session, session: TrainingSession, now: datetime | None = None) -
     db.flush()
     if session.ends_at <= now:
         return 0
-    text = f"【课程取消】「{session.title}」（{format_span(session.starts_at, session.ends_at)}）已取消，请不要前往。如有疑问请联系机构。"
+    text = say("notice_cancelled", title=session.title, when=format_span(session.starts_at, session.ends_at))
     return _notify(db, session, enrolled_users(db, session), f"c:{session.id}:{{user}}", text, now)
 
 
@@ -185,6 +186,6 @@ def push_notice(db: Session, staff_name: str, target: TrainingSession | SessionS
     session = upcoming[0] if upcoming else None
     title = target.title
     audit.recipients = _notify(db, session, enrolled_users(db, target), f"p:{audit.id}:{{user}}",
-                               f"【课程通知·{title}】{text}", now, audit.id)
+                               say("notice_pushed", title=title, text=text), now, audit.id)
     db.flush()
     return audit

@@ -9,6 +9,7 @@ from sqlmodel import select
 
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.models import Message
+from bot.wording import say
 from handlers.escalation import escalate
 
 #: The whole (short) message must be a complaint: "没用过康复机构" must not match.
@@ -19,7 +20,6 @@ UNHELPFUL = re.compile(
     r"[啊呀的吧呢哦了嘛啦。.！!，,~～…\s]*$"
 )
 MAX_CHARS = 16
-LEAD = "抱歉，刚才的回答没有帮到您。"
 
 
 def is_unhelpful(text: str) -> bool:
@@ -39,6 +39,6 @@ class UnhelpfulHandler(BaseHandler):
             .order_by(Message.id.desc())  # type: ignore[union-attr]
         ).first()
         intent = previous.intent if previous is not None else None
-        reply = escalate(ctx, "unhelpful", intent, None, lead=LEAD)
+        reply = escalate(ctx, "unhelpful", intent, None, lead=say("unhelpful_lead"))
         reply.intent = None  # the complaint itself has no intent; the ticket keeps the guess
         return reply

@@ -19,27 +19,21 @@ from bot.models import Centre, User
 from bot.timeutil import utcnow
 from bot.wechat.limits import SHANGHAI
 from bot.when import DayRange, format_span, parse_when
-from bot.wording import say
+from bot.wording import say, session_kind_label
 from handlers.answer import answered_by_documents
 from handlers.base import IntentHandler, clear_dialogue
 
-KIND_LABELS = {"parent_training": "家长培训", "child_class": "儿童课程", "home_visit": "送康/送教上门"}
-NO_CENTRE = ("我这里还没有您的课程记录：您还没有加入康复机构，也没有报名课程。\n"
-             "请扫描机构提供的二维码，或直接发送机构给您的加入码（例如“加入 qj01”）。加入后就能查询课程、开启上课提醒。")
-NO_CLASSES = "暂时没有查到您报名的课程，「{centre}」近期也没有公开的家长讲座。报名请联系机构工作人员。"
-REMINDER_TIP = "回复“订阅提醒”，课前24小时和2小时会提醒您。"
-UNKNOWN_CODE = "没有找到加入码“{code}”对应的康复机构，请核对后再发，或扫描机构的二维码。"
 _CODE = re.compile(r"\s*(加入码|机构码|加入机构|加入)?[\s:：]*([A-Za-z0-9_-]{2,32})\s*")
 
 
 def describe(session: TrainingSession, with_bring: bool = True) -> str:
-    cancelled = "【已取消】" if session.status == "cancelled" else ""
-    lines = [f"{cancelled}「{session.title}」（{KIND_LABELS.get(session.kind, '课程')}）",
-             f"时间：{format_span(session.starts_at, session.ends_at)}"]
+    cancelled = say("session_cancelled_mark") if session.status == "cancelled" else ""
+    lines = [say("session_title_line", cancelled=cancelled, title=session.title, kind=session_kind_label(session.kind)),
+             say("session_time_line", when=format_span(session.starts_at, session.ends_at))]
     if session.place:
-        lines.append(f"地点：{session.place}")
+        lines.append(say("session_place_line", place=session.place))
     if with_bring and session.what_to_bring and not cancelled:
-        lines.append(f"请带：{session.what_to_bring}")
+        lines.append(say("session_bring_line", bring=session.what_to_bring))
     return "\n".join(lines)
 
 
@@ -93,20 +87,20 @@ class NextSessionHandler(IntentHandler):
         span = parse_when(text, now.astimezone(SHANGHAI).date())
         upcoming, enrolled = next_sessions(db, user, now)
         if upcoming is None and user.centre_id is None:
-            return NO_CENTRE
-        tip = "" if user.reminders_on or not enrolled else "\n\n" + REMINDER_TIP
+            return say("sessions_no_centre")
+        tip = "" if user.reminders_on or not enrolled else "\n\n" + say("sessions_reminder_tip")
         head = ""
         if span is not None:
             listed = sessions_between(db, user, *_day_bounds(span))
             if listed:
-                return f"{span.label}的安排：\n\n" + "\n\n".join(describe(s) for s in listed) + tip
-            head = f"{span.label}没有您的课程安排。"
+                return say("sessions_in_span", label=span.label) + "\n\n".join(describe(s) for s in listed) + tip
+            head = say("sessions_none_in_span", label=span.label)
         if upcoming is None:
             centre = db.get(Centre, user.centre_id)
-            return head + NO_CLASSES.format(centre=centre.name if centre else "您的机构")
+            return head + say("sessions_no_classes", centre=centre.name if centre else say("sessions_your_centre"))
         if enrolled:
-            return f"{head}您的下一次课程：\n" + describe(upcoming) + tip
-        return f"{head}您还没有报名课程。机构最近的公开家长讲座：\n{describe(upcoming)}\n报名请联系机构工作人员。"
+            return say("sessions_next", head=head) + describe(upcoming) + tip
+        return say("sessions_next_public", head=head, session=describe(upcoming))
 
 
 class JoinCodeHandler(BaseHandler):
@@ -124,7 +118,7 @@ class JoinCodeHandler(BaseHandler):
 
     def handle(self, ctx: Context, found: Any) -> Reply:
         if isinstance(found, str):
-            return Reply(text=UNKNOWN_CODE.format(code=found), outcome="answered", intent=None)
+            return Reply(text=say("sessions_unknown_code", code=found), outcome="answered", intent=None)
         ctx.user.centre_id = found.id
         if not ctx.user.region:
             ctx.user.region = found.region

@@ -57,3 +57,12 @@ def region_choices() -> list[str]:
 
 def intent_label(intent: str) -> str:
     return _replies()["intent_labels"].get(intent, intent)
+
+
+def session_kind_labels() -> dict[str, str]:
+    """Class kind -> what parents and staff call it (one wording for both)."""
+    return dict(_replies()["session_kinds"])
+
+
+def session_kind_label(kind: str) -> str:
+    return _replies()["session_kinds"].get(kind) or say("session_kind_unknown")
