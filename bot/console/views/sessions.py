@@ -17,8 +17,9 @@ from bot.db import get_session
 from bot.models import Centre
 from bot.staff import cancel, create_session, reschedule
 from bot.timeutil import utcnow
+from bot.wording import session_kind_labels
 
-KIND_LABELS = {"parent_training": "家长培训", "child_class": "儿童课程", "home_visit": "家访"}
+KIND_LABELS = session_kind_labels()
 
 
 def monday_of(value: str | None) -> date:
