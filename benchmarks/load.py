@@ -49,7 +49,7 @@ def make_app(database_url: str, instance: str):  # type: ignore[no-untyped-def]
 def daytime(now: datetime) -> datetime:
     """The latest moment <= now outside quiet hours, so the push is due now at any hour of the day
     (at night the product would hold it until 08:00; the benchmark wants the sending, not the wait)."""
-    from bot.reminders import in_quiet_hours
+    from bot.outbox.schedule import in_quiet_hours
 
     while in_quiet_hours(now):
         now -= timedelta(minutes=15)

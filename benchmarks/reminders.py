@@ -52,7 +52,7 @@ def prepare(app, count: int) -> None:  # type: ignore[no-untyped-def]
     from bot.db import get_engine, session_scope
     from bot.migrate import upgrade
     from bot.models import Centre, User
-    from bot.reminders import insert_ignore
+    from bot.outbox.schedule import insert_ignore
     from bot.timeutil import utcnow
 
     with get_engine(app).begin() as conn:
@@ -87,7 +87,7 @@ def prepare(app, count: int) -> None:  # type: ignore[no-untyped-def]
 
 def worker(args: argparse.Namespace) -> None:
     """One dispatcher process: drain what is due, then exit."""
-    from bot.outbox import OutboxDispatcher
+    from bot.outbox.dispatcher import OutboxDispatcher
     from bot.wechat.client import WeChatApiClient
 
     app = make_app(os.environ["DATABASE_URL"], args.sandbox_url, args.instance)

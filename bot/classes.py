@@ -2,7 +2,7 @@
 
 The outbox (`reminders`) is the single source of truth for what must reach a parent: every class reminder,
 change notice and staff push is a row with a unique `key`, so nothing is created twice, and a dispatcher
-leases due rows so nothing is sent twice or lost (see `bot.outbox`). Times are UTC; shown in Asia/Shanghai.
+leases due rows so nothing is sent twice or lost (see `bot.outbox.dispatcher`). Times are UTC; shown in Asia/Shanghai.
 """
 
 from __future__ import annotations

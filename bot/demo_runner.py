@@ -65,7 +65,7 @@ def run_demo(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from bot.console.cli import seed_demo_accounts
-    from bot.scheduler import start_in_process
+    from bot.outbox.scheduler import start_in_process
 
     app, sandbox = demo_app()
     start_in_process(app)

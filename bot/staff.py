@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot.classes import KINDS, Enrolment, PushAudit, Reminder, SessionSeries, TrainingSession
 from bot.models import Centre, User
-from bot.reminders import insert_ignore, notice_due, reminder_due, schedule_enrolment
+from bot.outbox.schedule import insert_ignore, notice_due, reminder_due, schedule_enrolment
 from bot.timeutil import utcnow
 from bot.wechat.limits import SHANGHAI
 from bot.when import format_span

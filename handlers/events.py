@@ -8,7 +8,7 @@ from sqlmodel import select
 
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.models import Centre
-from bot.reminders import sync_user_reminders
+from bot.outbox.schedule import sync_user_reminders
 from bot.wording import menu_keys, say
 from handlers.base import set_dialogue
 

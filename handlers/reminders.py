@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dispatch import Context, Reply
-from bot.reminders import sync_user_reminders
+from bot.outbox.schedule import sync_user_reminders
 from bot.wording import say
 from handlers.base import IntentHandler
 

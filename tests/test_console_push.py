@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.accounts import AuditLog
 from bot.classes import PushAudit, Reminder
 from bot.console.blueprint import SHANGHAI
-from bot.outbox import OutboxDispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
 from tests import test_console_support as support
 from tests.test_console_sessions import create, family
 from tests.test_console_support import login, post

@@ -18,7 +18,7 @@ from bot.console.stats import dashboard_stats
 from bot.db import get_engine, session_scope
 from bot.escalation import answer_ticket, claim_ticket
 from bot.models import Message, Ticket, User
-from bot.scheduler import purge_old_texts
+from bot.outbox.scheduler import purge_old_texts
 from bot.services import get_services
 from bot.timeutil import utcnow
 from tests import test_console_support as support

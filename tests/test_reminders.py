@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select, text
 
 from bot.classes import Enrolment, PushAudit, Reminder
-from bot.reminders import (
+from bot.outbox.schedule import (
     insert_ignore,
     notice_due,
     reminder_due,

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.models import User
-from bot.outbox import dead_letters
-from bot.scheduler import register, run_tick
+from bot.outbox.dispatcher import dead_letters
+from bot.outbox.scheduler import register, run_tick
 from bot.staff import enrol
 from bot.timeutil import utcnow
 from tests import test_reminders_support as support

@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from bot.classes import Reminder, TrainingSession
 from bot.db import get_engine
 from bot.models import Centre, User
-from bot.outbox import OutboxDispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
 from bot.sandbox import SandboxServer
 from bot.staff import create_session
 from bot.wechat.limits import SHANGHAI

@@ -28,7 +28,7 @@ from sqlmodel import select as model_select
 from bot.classes import Enrolment, Reminder
 from bot.db import get_engine
 from bot.models import Centre, User
-from bot.reminders import insert_ignore, reminder_key
+from bot.outbox.schedule import insert_ignore, reminder_key
 from bot.sandbox import SandboxServer
 from bot.staff import create_session
 from bot.timeutil import utcnow

@@ -7,7 +7,7 @@ import json
 import click
 
 from bot.cli.app import make_app
-from bot.scheduler import DEFAULT_INTERVAL, register, run_forever, run_retention, run_tick
+from bot.outbox.scheduler import DEFAULT_INTERVAL, register, run_forever, run_retention, run_tick
 
 
 @click.command("scheduler")

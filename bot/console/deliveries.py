@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from bot.classes import Reminder
 from bot.console.simulated import real_families
-from bot.reminders import in_quiet_hours
+from bot.outbox.schedule import in_quiet_hours
 from bot.timeutil import utcnow
 
 STATES = {"queued": "排队中", "held": "静默时段暂缓", "scheduled": "定时发送", "sent": "已送达",

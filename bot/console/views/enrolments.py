@@ -14,8 +14,8 @@ from bot.console.deliveries import progress, rows_for
 from bot.console.views.sessions import KIND_LABELS
 from bot.db import get_session
 from bot.models import Centre, User
+from bot.outbox.schedule import in_quiet_hours
 from bot.privacy import pseudonym
-from bot.reminders import in_quiet_hours
 from bot.staff import MAX_NOTICE_CHARS, SessionFull, enrol, enrolled_users, push_notice
 from bot.timeutil import utcnow
 

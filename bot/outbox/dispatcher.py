@@ -29,8 +29,8 @@ from sqlmodel import Session
 
 from bot.classes import Reminder
 from bot.db import get_engine
-from bot.outbox_mark import Outcome, mark_outcomes
-from bot.outbox_render import Job, load_jobs, template_data, text_for
+from bot.outbox.mark import Outcome, mark_outcomes
+from bot.outbox.render import Job, load_jobs, template_data, text_for
 from bot.services import get_services
 from bot.timeutil import utcnow
 from bot.wechat.client import GIVE_UP, REFRESH, WeChatSendError

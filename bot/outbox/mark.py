@@ -18,7 +18,7 @@ from bot.classes import PushAudit, Reminder
 from bot.models import User
 
 if TYPE_CHECKING:
-    from bot.outbox_render import Job
+    from bot.outbox.render import Job
 
 TERMINAL = ("sent", "failed", "dead", "skipped", "cancelled")
 

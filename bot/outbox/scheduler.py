@@ -17,11 +17,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import Engine, or_, select, update
 
-from bot.outbox import OutboxDispatcher
+from bot.outbox.dispatcher import OutboxDispatcher
 
 log = logging.getLogger(__name__)
-TICK_JOB = "bot.scheduler:run_tick"
-RETENTION_JOB = "bot.scheduler:run_retention"
+TICK_JOB = "bot.outbox.scheduler:run_tick"
+RETENTION_JOB = "bot.outbox.scheduler:run_retention"
 DEFAULT_INTERVAL = 30
 RETENTION_INTERVAL = 6 * 3600  # the purge is idempotent: running it often only keeps each batch small
 PURGE_BATCH = 1000
