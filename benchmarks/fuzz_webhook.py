@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
-from bot.sandbox import SandboxServer  # noqa: E402
+from bot.sandbox.server import SandboxServer  # noqa: E402
 from tests.conftest import build_app  # noqa: E402
 from tests.test_webhook_hardening import post_fuzzed, pushes  # noqa: E402
 

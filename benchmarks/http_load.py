@@ -19,7 +19,7 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.simulator import WeChatSimulator, http_transport, text_xml  # noqa: E402
+from bot.sandbox.simulator import WeChatSimulator, http_transport, text_xml  # noqa: E402
 
 TOKEN = "benchtoken0001"
 QUESTIONS = ["綦江孤独症孩子康复补助怎么申请", "上海户籍孩子能报销康复费吗", "你好", "去哪里复筛",

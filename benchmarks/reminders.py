@@ -30,7 +30,7 @@ import requests  # noqa: E402
 from http_load import free_port  # noqa: E402
 from sqlalchemy import func, insert, select, text  # noqa: E402
 
-from bot.sandbox import SandboxControl  # noqa: E402
+from bot.sandbox.server import SandboxControl  # noqa: E402
 
 APP_ID, SECRET = "wxbench000000001", "benchsecret00000000000000000001"
 SETTINGS = {"XINGBAN_MODE": "test", "WECHAT_TOKEN": "benchtoken0001", "WECHAT_APP_ID": APP_ID,
@@ -101,7 +101,7 @@ def worker(args: argparse.Namespace) -> None:
 def start_sandbox() -> tuple[subprocess.Popen, SandboxControl]:
     """The sandbox in its own process, so its GIL is not shared with anything else."""
     port = free_port()
-    code = ("import sys; from bot.sandbox import run_sandbox; "
+    code = ("import sys; from bot.sandbox.server import run_sandbox; "
             f"run_sandbox('127.0.0.1', {port}, {APP_ID!r}, {SECRET!r})")
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)

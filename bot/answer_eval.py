@@ -175,10 +175,10 @@ def webhook_converser(app: Any, sim: Any) -> Converse:
 def run_on_fresh_app(items: list[EvalItem]) -> Report:
     """A throwaway app (SQLite, demo data, local sandbox) answering through its real webhook."""
     from bot import create_app
-    from bot.demo import seed_demo
+    from bot.demo.seed import seed_demo
     from bot.migrate import upgrade
-    from bot.sandbox import SandboxServer
-    from bot.simulator import WeChatSimulator, flask_transport
+    from bot.sandbox.server import SandboxServer
+    from bot.sandbox.simulator import WeChatSimulator, flask_transport
 
     with tempfile.TemporaryDirectory() as tmp, SandboxServer() as sandbox:
         app = create_app({"XINGBAN_MODE": "test", "WECHAT_API_BASE_URL": sandbox.url,

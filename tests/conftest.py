@@ -15,10 +15,10 @@ import pytest
 from flask import Flask
 
 from bot import create_app
-from bot.demo import seed_demo
+from bot.demo.seed import seed_demo
 from bot.migrate import upgrade
-from bot.sandbox import SandboxServer
-from bot.simulator import WeChatSimulator, flask_transport
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.simulator import WeChatSimulator, flask_transport
 
 TEST_APP_ID = "wxtest0000000001"
 TEST_SECRET = "testsecret0000000000000000000001"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.answer_eval import EvalItem, Turn, evaluate, judge, load_items, webhook_converser
-from bot.simulator import WeChatSimulator, flask_transport
+from bot.sandbox.simulator import WeChatSimulator, flask_transport
 from tests.conftest import TEST_TOKEN
 
 CITE = "渝民〔2025〕24号"

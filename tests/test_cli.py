@@ -71,7 +71,7 @@ def test_menu_and_centre_qrcode_go_through_the_wechat_api(tmp_path: Path, sandbo
     menu = sandbox.state()["menu"]
     keys = {b.get("key") for top in menu["button"] for b in top.get("sub_button", [top])}
     assert {"APPLY_AID", "HUMAN", "NEXT_SESSION"} <= keys
-    seed = "from bot.cli.app import make_app; from bot.demo import seed_demo; seed_demo(make_app(XINGBAN_PRELOAD=False))"
+    seed = "from bot.cli.app import make_app; from bot.demo.seed import seed_demo; seed_demo(make_app(XINGBAN_PRELOAD=False))"
     subprocess.run([sys.executable, "-c", seed], cwd=tmp_path, check=True,
                    env={**os.environ, **env, "XINGBAN_INSTANCE_PATH": str(tmp_path / "instance")})
     missing = run_xingban(["wechat", "qrcode", "nope"], tmp_path, env=env)
@@ -85,7 +85,7 @@ def test_demo_serves_the_bot_with_its_sandbox(tmp_path: Path) -> None:
     """`make run` runs `xingban demo`: it must answer a signed message over real HTTP."""
     import time
 
-    from bot.simulator import WeChatSimulator, http_transport
+    from bot.sandbox.simulator import WeChatSimulator, http_transport
     from tests.conftest import free_port
 
     port = free_port()

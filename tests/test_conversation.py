@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from bot.db import session_scope
 from bot.models import Message, Ticket, User
-from bot.simulator import WeChatSimulator, event_xml, voice_xml
+from bot.sandbox.simulator import WeChatSimulator, event_xml, voice_xml
 
 DOCS = ("綦残联发〔2025〕7号", "渝民〔2025〕24号", "桂残联字〔2024〕36号", "诸政办发〔2023〕38号",
         "沪府发〔2025〕1号")

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from bot.db import session_scope
 from bot.models import Ticket, User
-from bot.simulator import WeChatSimulator
+from bot.sandbox.simulator import WeChatSimulator
 
 DISCLAIMER = "以当地残联审核为准"
 

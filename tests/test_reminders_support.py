@@ -15,7 +15,7 @@ from bot.classes import Reminder, TrainingSession
 from bot.db import get_engine
 from bot.models import Centre, User
 from bot.outbox.dispatcher import OutboxDispatcher
-from bot.sandbox import SandboxServer
+from bot.sandbox.server import SandboxServer
 from bot.staff import create_session
 from bot.wechat.limits import SHANGHAI
 

@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 import requests
 
-from bot.sandbox import DEFAULT_APP_ID, DEFAULT_APP_SECRET, SandboxControl, SandboxServer, create_sandbox_app
+from bot.sandbox.server import (
+    DEFAULT_APP_ID,
+    DEFAULT_APP_SECRET,
+    SandboxControl,
+    SandboxServer,
+    create_sandbox_app,
+)
 
 
 @pytest.fixture

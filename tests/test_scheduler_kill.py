@@ -29,7 +29,7 @@ from bot.classes import Enrolment, Reminder
 from bot.db import get_engine
 from bot.models import Centre, User
 from bot.outbox.schedule import insert_ignore, reminder_key
-from bot.sandbox import SandboxServer
+from bot.sandbox.server import SandboxServer
 from bot.staff import create_session
 from bot.timeutil import utcnow
 from tests.conftest import TEST_APP_ID, TEST_SECRET, TEST_TOKEN

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.demo_sessions import seed_demo_sessions
+from bot.demo.seed_classes import seed_demo_sessions
 from bot.models import User
-from bot.simulator import WeChatSimulator, flask_transport
+from bot.sandbox.simulator import WeChatSimulator, flask_transport
 from bot.staff import cancel, create_session, enrol
 from tests import test_reminders_support as support
 from tests.conftest import TEST_TOKEN
@@ -107,7 +107,7 @@ def test_demo_sessions_seed_once_and_answer(capp, db) -> None:
 def test_unfollowing_cancels_pending_reminders(capp, db) -> None:
     enrolled(db, "o-leave")
     assert {r.status for r in rows(db)} == {"pending"}
-    from bot.simulator import event_xml
+    from bot.sandbox.simulator import event_xml
 
     chat(capp).post(event_xml("o-leave", "unsubscribe"))
     assert {r.status for r in rows(db)} == {"cancelled"}

@@ -16,9 +16,9 @@ from sqlmodel import select
 
 from bot.db import session_scope
 from bot.models import Message
-from bot.sandbox import SandboxServer
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.simulator import WeChatSimulator, flask_transport, text_xml
 from bot.shared_state import DatabaseState, RedisState
-from bot.simulator import WeChatSimulator, flask_transport, text_xml
 from bot.wechat.client import WeChatApiClient
 from tests.conftest import TEST_APP_ID, TEST_SECRET, TEST_TOKEN, build_app, free_port
 

@@ -21,9 +21,9 @@ from sqlmodel import select
 
 from bot.db import session_scope
 from bot.models import Message, Ticket, User
-from bot.sandbox import SandboxServer
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.simulator import ACCOUNT_ID, WeChatSimulator, build_xml, event_xml, text_xml
 from bot.services import get_services
-from bot.simulator import ACCOUNT_ID, WeChatSimulator, build_xml, event_xml, text_xml
 from bot.timeutil import utcnow
 from bot.wechat.protocol import sign
 from tests import test_console_support as support

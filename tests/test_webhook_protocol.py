@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from bot.db import session_scope
 from bot.models import Message, User
-from bot.simulator import WeChatSimulator, build_xml, event_xml, flask_transport
+from bot.sandbox.simulator import WeChatSimulator, build_xml, event_xml, flask_transport
 from bot.wechat.protocol import sign
 from tests.conftest import TEST_TOKEN
 
@@ -90,7 +90,7 @@ def test_media_messages_get_what_the_bot_can_do(sim: WeChatSimulator, msg_type: 
 
 
 def test_voice_without_recognition_asks_to_type(sim: WeChatSimulator) -> None:
-    from bot.simulator import voice_xml
+    from bot.sandbox.simulator import voice_xml
 
     reply = sim.post(voice_xml("o-voice", None))
     assert "文字" in reply.text and "语音" in reply.text

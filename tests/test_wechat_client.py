@@ -8,7 +8,7 @@ import time
 import pytest
 from wechatpy.session.memorystorage import MemoryStorage
 
-from bot.sandbox import SandboxServer
+from bot.sandbox.server import SandboxServer
 from bot.wechat.client import (
     GIVE_UP,
     REFRESH,

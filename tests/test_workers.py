@@ -15,7 +15,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from bot.simulator import WeChatSimulator, http_transport, text_xml
+from bot.sandbox.simulator import WeChatSimulator, http_transport, text_xml
 from tests.conftest import TEST_TOKEN, free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -27,7 +27,7 @@ def serve(host: str, port: int, workers: int) -> None:
 def sandbox(host: str, port: int) -> None:
     """Run the local fake WeChat API (tokens, customer-service, template, menu, QR)."""
     from bot.config import declared_from_environment
-    from bot.sandbox import run_sandbox
+    from bot.sandbox.server import run_sandbox
 
     credentials = declared_from_environment("WECHAT_APP_ID", "WECHAT_APP_SECRET")
     kwargs = {"app_id": credentials["WECHAT_APP_ID"], "app_secret": credentials["WECHAT_APP_SECRET"]} \
@@ -40,7 +40,7 @@ def sandbox(host: str, port: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 def demo(host: str, port: int) -> None:
     """SQLite + demo data + local WeChat sandbox + the bot, all in one process."""
-    from bot.demo_runner import run_demo
+    from bot.demo.runner import run_demo
 
     run_demo(host, port)
 
@@ -52,8 +52,8 @@ def demo(host: str, port: int) -> None:
 @click.option("--aes", is_flag=True, help="encrypt pushes (safe mode) in-process")
 def chat(openid: str, as_json: bool, url: str | None, aes: bool) -> None:
     """Talk to the bot through the signed webhook. Reads lines from stdin when it is not a TTY."""
-    from bot.chat import input_lines, run_chat
-    from bot.demo_runner import demo_simulator, remote_simulator
+    from bot.demo.chat import input_lines, run_chat
+    from bot.demo.runner import demo_simulator, remote_simulator
 
     interactive = sys.stdin.isatty() and not as_json
     if url:

@@ -11,7 +11,7 @@ from sqlmodel import select
 from bot.db import session_scope
 from bot.models import Centre
 
-DEMO_DATA = Path(__file__).parent / "demo_data"
+DEMO_DATA = Path(__file__).parent / "data"
 
 
 def seed_demo(app: Flask) -> int:

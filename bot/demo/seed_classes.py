@@ -1,4 +1,4 @@
-"""Demo classes for the demo centres (bot/demo_data/sessions.yaml), so next-class answers and reminders
+"""Demo classes for the demo centres (bot/demo/data/sessions.yaml), so next-class answers and reminders
 can be tried locally. Fictional; idempotent (a series already present is left alone)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from bot.db import session_scope
 from bot.models import Centre
 from bot.staff import create_series
 
-DEMO_SESSIONS = Path(__file__).parent / "demo_data" / "sessions.yaml"
+DEMO_SESSIONS = Path(__file__).parent / "data" / "sessions.yaml"
 
 
 def seed_demo_sessions(app: Flask) -> int:

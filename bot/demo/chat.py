@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.db import session_scope
 from bot.models import Message, User
-from bot.simulator import WeChatSimulator, event_xml, text_xml, voice_xml
+from bot.sandbox.simulator import WeChatSimulator, event_xml, text_xml, voice_xml
 
 COMMANDS = "/subscribe  /unsubscribe  /voice <文字>  /click <KEY>  /scan <场景>  /quit"
 

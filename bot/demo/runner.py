@@ -11,11 +11,11 @@ import click
 from flask import Flask
 
 from bot.config import instance_path_from_environment, load_from_environment
-from bot.demo import seed_demo
-from bot.demo_sessions import seed_demo_sessions
+from bot.demo.seed import seed_demo
+from bot.demo.seed_classes import seed_demo_sessions
 from bot.migrate import upgrade
-from bot.sandbox import SandboxServer
-from bot.simulator import WeChatSimulator, flask_transport, http_transport
+from bot.sandbox.server import SandboxServer
+from bot.sandbox.simulator import WeChatSimulator, flask_transport, http_transport
 
 
 def instance_dir() -> Path:

@@ -21,7 +21,7 @@ from flask import Flask, Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from bot.sandbox_state import Fault, SandboxError, SandboxState
+from bot.sandbox.state import Fault, SandboxError, SandboxState
 from bot.wechat.limits import MAX_TEXT_BYTES, SHANGHAI
 
 DEFAULT_APP_ID = "wxsandbox0000000"
