@@ -33,7 +33,7 @@ from bot.console.throttle import (
 from bot.db import get_engine, session_scope
 from bot.models import Ticket
 from bot.privacy import erase_user
-from bot.sandbox import SandboxServer
+from bot.sandbox.server import SandboxServer
 from bot.timeutil import utcnow
 from tests import test_console_support as support
 from tests.conftest import build_app

@@ -20,7 +20,7 @@ import bot.classes  # noqa: F401
 from bot.console.cli import seed_demo_accounts
 from bot.db import get_engine
 from bot.models import Ticket, User
-from bot.simulator import WeChatSimulator, flask_transport
+from bot.sandbox.simulator import WeChatSimulator, flask_transport
 from handlers.feedback import UnhelpfulHandler
 from tests.conftest import TEST_TOKEN
 

@@ -20,7 +20,7 @@ from bot.db import get_session
 from bot.escalation import format_answer
 from bot.models import Message, User
 from bot.privacy import pseudonym
-from bot.simulator import WeChatSimulator, event_xml, flask_transport, text_xml
+from bot.sandbox.simulator import WeChatSimulator, event_xml, flask_transport, text_xml
 
 _NAME = re.compile(r"[^A-Za-z0-9_-]")
 HISTORY = 30
