@@ -1,4 +1,4 @@
-"""Typed messages in, typed replies out, and the dispatcher that picks a handler.
+"""The dispatcher that picks a handler for each typed message (bot/messages.py), and what handlers see.
 
 Handlers are small objects with two verbs, after python-telegram-bot: `check` says cheaply whether
 the message concerns them (returning what it found, or None), `handle` does the work. Handlers sit
@@ -9,47 +9,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlmodel import Session
 
+from bot.messages import Incoming, Reply
 from bot.privacy import pseudonym
 
 if TYPE_CHECKING:
     from bot.models import User
 
+__all__ = ["BaseHandler", "Context", "Dispatcher", "HandlerServices", "Incoming", "Reply"]
+
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Incoming:
-    """One message or event from a parent, with protocol names already translated."""
-
-    openid: str
-    kind: str  # text | voice | image | video | location | link | event | unknown
-    created_at: datetime
-    dedup_key: str
-    text: str = ""  # text content, or the voice recognition result
-    event: str = ""  # subscribe | unsubscribe | scan | click | view | location | other
-    event_key: str = ""  # menu key, or QR scene without the qrscene_ prefix
-
-
-@dataclass
-class Reply:
-    """What the bot says back, plus the bookkeeping stored with the message."""
-
-    text: str = ""
-    articles: list[dict[str, str]] = field(default_factory=list)
-    outcome: str = "answered"  # answered | clarified | escalated | ignored
-    intent: str | None = None
-    confidence: float | None = None
-
-    @property
-    def is_empty(self) -> bool:
-        return not self.text and not self.articles
 
 
 class HandlerServices(Protocol):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dispatch import Context, Reply
-from bot.privacy import erase_user
+from bot.erasure import erase_user
 from bot.wording import say
 from handlers.base import DialogueHandler, IntentHandler, clear_dialogue, set_dialogue
 

@@ -31,8 +31,8 @@ from bot.console.throttle import (
     RedisStore,
 )
 from bot.db import get_engine, session_scope
+from bot.erasure import erase_user
 from bot.models import Ticket
-from bot.privacy import erase_user
 from bot.sandbox.server import SandboxServer
 from bot.timeutil import utcnow
 from tests import test_console_support as support

@@ -178,7 +178,7 @@ def test_unhelpful_opens_a_ticket_with_the_previous_intent(capp, db) -> None:
 
 
 def test_erasing_a_family_removes_its_answers(capp, db, sandbox) -> None:
-    from bot.privacy import erase_user
+    from bot.erasure import erase_user
 
     ticket = ask_for_person(capp, db)
     claim_ticket(db, ticket.id, 7)

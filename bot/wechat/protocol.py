@@ -17,7 +17,7 @@ from wechatpy.crypto import WeChatCrypto
 from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
-from bot.dispatch import Incoming, Reply
+from bot.messages import Incoming, Reply
 
 _FORBIDDEN_XML = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 #: Events a handler acts on; every other event (WeChat's notices, future events) is answered `success` untouched.
