@@ -7,7 +7,7 @@ Usage: [DATABASE_URL=postgresql+psycopg://...] [REDIS_URL=redis://...] python be
    --seconds, and the same load against benchmarks/hello_app.py under the same gunicorn settings: req/s,
    p50/p95/p99, errors, and the ratio webhook/hello.
 2. Burst: --families followed families enrolled in one class (bulk-inserted), one staff push
-   (`bot.staff.push_notice`, in its own process, as the console would) while the parents keep messaging;
+   (`bot.timetable.push_notice`, in its own process, as the console would) while the parents keep messaging;
    --dispatchers `xingban scheduler` processes send it to a sandbox process. Reports how long the push takes
    until every notice is sent, the webhook's latency meanwhile, and checks the sandbox got each notice once.
 
@@ -60,10 +60,10 @@ def seed(app, families: int, run: str) -> int:  # type: ignore[no-untyped-def]
     """One class and `families` enrolled, followed families (bulk: two executemany inserts); its id."""
     from sqlalchemy import insert, select
 
-    from bot.classes import Enrolment
-    from bot.db import session_scope
-    from bot.models import Centre, User
-    from bot.staff import create_session
+    from bot.storage.classes import Enrolment
+    from bot.storage.db import session_scope
+    from bot.storage.models import Centre, User
+    from bot.timetable import create_session
     from bot.timeutil import utcnow
 
     now = utcnow()
@@ -84,9 +84,9 @@ def seed(app, families: int, run: str) -> int:  # type: ignore[no-untyped-def]
 
 def push_worker(args: argparse.Namespace) -> None:
     """The staff push, in its own process (as the console's would be): prints {audit, recipients, seconds}."""
-    import bot.staff
-    from bot.classes import TrainingSession
-    from bot.db import session_scope
+    import bot.timetable
+    from bot.storage.classes import TrainingSession
+    from bot.storage.db import session_scope
     from bot.timeutil import utcnow
 
     app = make_app(os.environ["DATABASE_URL"], args.instance)
@@ -94,19 +94,19 @@ def push_worker(args: argparse.Namespace) -> None:
         # insert_ignore sends all rows as ONE multi-row VALUES statement: 13 bind parameters per row, and
         # PostgreSQL allows 65535, so push_notice fails above 5041 recipients. Until the product batches it
         # (reported), push through the same function in chunks.
-        original = bot.staff.insert_ignore
+        original = bot.timetable.insert_ignore
 
         def chunked(db, rows):  # type: ignore[no-untyped-def]
             rows = list(rows)
             return sum(original(db, rows[i:i + 2000]) for i in range(0, len(rows), 2000))
 
-        bot.staff.insert_ignore = chunked
+        bot.timetable.insert_ignore = chunked
         print("NOTE: push_notice's single INSERT exceeds PostgreSQL's 65535 parameters; chunking it here",
               file=sys.stderr, flush=True)
     started, began = time.time(), time.perf_counter()
     with session_scope(app) as db:
         session = db.get(TrainingSession, args.session_id)
-        audit = bot.staff.push_notice(db, "压测员", session, PUSH_TEXT, now=daytime(utcnow()))
+        audit = bot.timetable.push_notice(db, "压测员", session, PUSH_TEXT, now=daytime(utcnow()))
         result = {"audit": audit.id, "recipients": audit.recipients, "started": started}
     result["seconds"] = time.perf_counter() - began  # push_notice and its commit
     print(json.dumps(result), flush=True)
@@ -129,8 +129,8 @@ def wait_started(logs: list[Path], timeout: float = 60) -> None:
 
 
 def progress(app, audit_id: int) -> tuple[int, int]:  # type: ignore[no-untyped-def]
-    from bot.classes import PushAudit
-    from bot.db import get_engine
+    from bot.storage.classes import PushAudit
+    from bot.storage.db import get_engine
 
     with get_engine(app).connect() as conn:
         row = conn.execute(PushAudit.__table__.select().where(PushAudit.id == audit_id)).one()  # type: ignore[attr-defined]

@@ -39,7 +39,7 @@ USERS = 1000
 
 
 def make_app(database_url: str, sandbox_url: str, instance: str):  # type: ignore[no-untyped-def]
-    import bot.classes  # noqa: F401
+    import bot.storage.classes  # noqa: F401
     from bot import create_app
 
     return create_app({**SETTINGS, "DATABASE_URL": database_url, "WECHAT_API_BASE_URL": sandbox_url,
@@ -48,11 +48,11 @@ def make_app(database_url: str, sandbox_url: str, instance: str):  # type: ignor
 
 def prepare(app, count: int) -> None:  # type: ignore[no-untyped-def]
     """Fresh schema; USERS families each enrolled in count/(2*USERS) sessions; every reminder due now."""
-    from bot.classes import Enrolment, TrainingSession
-    from bot.db import get_engine, session_scope
-    from bot.migrate import upgrade
-    from bot.models import Centre, User
     from bot.outbox.schedule import insert_ignore
+    from bot.storage.classes import Enrolment, TrainingSession
+    from bot.storage.db import get_engine, session_scope
+    from bot.storage.migrate import upgrade
+    from bot.storage.models import Centre, User
     from bot.timeutil import utcnow
 
     with get_engine(app).begin() as conn:
@@ -80,7 +80,7 @@ def prepare(app, count: int) -> None:  # type: ignore[no-untyped-def]
         for start in range(0, len(pending), 5000):
             insert_ignore(db, pending[start:start + 5000])
     with session_scope(app) as db:
-        from bot.classes import Reminder
+        from bot.storage.classes import Reminder
 
         assert db.exec(select(func.count()).select_from(Reminder)).one()[0] == count
 
@@ -139,8 +139,8 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgresql"):
         raise SystemExit("set DATABASE_URL to a throwaway PostgreSQL database (its schema is dropped)")
-    from bot.classes import Reminder
-    from bot.db import session_scope
+    from bot.storage.classes import Reminder
+    from bot.storage.db import session_scope
 
     sandbox_proc, sandbox = start_sandbox()
     instance = tempfile.mkdtemp(prefix="xingban-bench-")
@@ -172,8 +172,8 @@ def main() -> None:
 
 
 def report(app, sandbox, count: int, elapsed: float) -> None:  # type: ignore[no-untyped-def]
-    from bot.classes import Reminder
-    from bot.db import session_scope
+    from bot.storage.classes import Reminder
+    from bot.storage.db import session_scope
 
     records = sandbox.sent("message/template/send")
     per_id = Counter(r["client_msg_id"] for r in records)

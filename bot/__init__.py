@@ -13,9 +13,10 @@ __all__ = ["create_app"]
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: defaults, then environment, then `config` overrides (tests, demo)."""
-    from bot import console, db, webhook
+    from bot import console, webhook
     from bot.config import instance_path_from_environment, load_from_environment
     from bot.services import Services
+    from bot.storage import db
     from handlers import build_dispatcher
 
     instance = instance_path or instance_path_from_environment()

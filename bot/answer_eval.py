@@ -146,8 +146,8 @@ def webhook_converser(app: Any, sim: Any) -> Converse:
     """Talk through the signed webhook; read the recorded outcome and pending dialogue from the database."""
     from sqlmodel import select
 
-    from bot.db import session_scope
-    from bot.models import Message, User
+    from bot.storage.db import session_scope
+    from bot.storage.models import Message, User
 
     def state(openid: str) -> tuple[str | None, bool]:
         with session_scope(app) as db:
@@ -176,9 +176,9 @@ def run_on_fresh_app(items: list[EvalItem]) -> Report:
     """A throwaway app (SQLite, demo data, local sandbox) answering through its real webhook."""
     from bot import create_app
     from bot.demo.seed import seed_demo
-    from bot.migrate import upgrade
     from bot.sandbox.server import SandboxServer
     from bot.sandbox.simulator import WeChatSimulator, flask_transport
+    from bot.storage.migrate import upgrade
 
     with tempfile.TemporaryDirectory() as tmp, SandboxServer() as sandbox:
         app = create_app({"XINGBAN_MODE": "test", "WECHAT_API_BASE_URL": sandbox.url,

@@ -19,7 +19,7 @@ from bot.messages import Incoming, Reply
 from bot.privacy import pseudonym
 
 if TYPE_CHECKING:
-    from bot.models import User
+    from bot.storage.models import User
 
 __all__ = ["BaseHandler", "Context", "Dispatcher", "HandlerServices", "Incoming", "Reply"]
 

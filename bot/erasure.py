@@ -14,9 +14,9 @@ from difflib import SequenceMatcher
 from sqlalchemy import or_, update
 from sqlmodel import Session, delete, select
 
-from bot.db import checkpoint_after_commit
-from bot.models import Message, Ticket, User
 from bot.privacy import pseudonym
+from bot.storage.db import checkpoint_after_commit
+from bot.storage.models import Message, Ticket, User
 
 ERASED = "(erased)"
 # A candidate field sharing this many consecutive characters with one of the parent's messages is
@@ -45,8 +45,8 @@ def erase_user(db: Session, openid: str) -> bool:
 
 def erasable_tables() -> list[type]:
     """Tables holding rows keyed by `user_id`; features with per-family rows add theirs here."""
-    from bot.accounts import TicketAnswer
-    from bot.classes import Enrolment, Reminder
+    from bot.storage.accounts import TicketAnswer
+    from bot.storage.classes import Enrolment, Reminder
 
     return [Message, TicketAnswer, Ticket, Reminder, Enrolment]
 
@@ -55,7 +55,7 @@ def forget_in_candidates(db: Session, ticket_ids: list[int], texts: list[str]) -
     """Knowledge-base candidates proposed from the family's tickets lose the question or answer that is
     still the parent's wording (a draft again, so staff write it anew before it can be published); a
     candidate anywhere that quotes a whole message of the family loses it too. Returns how many changed."""
-    from bot.accounts import KbCandidate
+    from bot.storage.accounts import KbCandidate
 
     if not texts:
         return 0
@@ -102,7 +102,7 @@ def _parents_words(value: str, squashed_texts: list[str], linked: bool) -> bool:
 
 def forget_in_audit(db: Session, user_id: int, ticket_ids: list[int], openid: str) -> None:
     """Audit rows keep their action, actor and time, but no longer name the family or its tickets."""
-    from bot.accounts import AuditLog
+    from bot.storage.accounts import AuditLog
 
     table = AuditLog.__table__
     for kind, targets in (("ticket", [f"ticket:{t}" for t in ticket_ids]),

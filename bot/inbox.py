@@ -23,17 +23,17 @@ from sqlalchemy import Connection, Table, bindparam, delete, exists, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select, update
 
-from bot.db import get_engine, session_scope
 from bot.dispatch import Context, Incoming, Reply
-from bot.escalation import (
+from bot.privacy import pseudonym
+from bot.services import get_services
+from bot.storage.db import get_engine, session_scope
+from bot.storage.models import Message, SharedValue, User
+from bot.tickets import (
     answers_waiting_for,
     has_pending_answers,
     send_pending_answers,
     take_pending_answers,
 )
-from bot.models import Message, SharedValue, User
-from bot.privacy import pseudonym
-from bot.services import get_services
 from bot.timeutil import utcnow
 from bot.wechat.limits import MAX_TEXT_BYTES
 from bot.wechat.protocol import ProtocolError

@@ -61,7 +61,7 @@ class Services:
 
     @cached_property
     def shared(self) -> Any:
-        from bot.shared_state import make_shared_state
+        from bot.storage.shared_state import make_shared_state
 
         return make_shared_state(self.app)
 

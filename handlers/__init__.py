@@ -17,6 +17,7 @@ from handlers.answer import (
     RegionStatementHandler,
 )
 from handlers.clarify import ClarifyChoiceHandler, ClarifyHandler
+from handlers.delete_data import DeleteConfirmHandler, DeleteDataHandler
 from handlers.eligibility import EligibilityAnswerHandler, ProfileConsentHandler
 from handlers.escalation import FallbackHandler, HumanHandler
 from handlers.events import (
@@ -28,9 +29,8 @@ from handlers.events import (
 )
 from handlers.feedback import UnhelpfulHandler
 from handlers.media import MediaHandler
-from handlers.privacy import DeleteConfirmHandler, DeleteDataHandler
+from handlers.next_class import JoinCodeHandler, NextSessionHandler
 from handlers.reminders import ReminderSwitchHandler
-from handlers.sessions import JoinCodeHandler, NextSessionHandler
 from handlers.smalltalk import GreetingHandler, ThanksHandler
 
 __all__ = ["build_dispatcher"]

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam
 from sqlmodel import select
 
 from bot.dispatch import BaseHandler, Context, Reply
-from bot.models import Ticket
+from bot.storage.models import Ticket
 from bot.wording import say
 from handlers.base import IntentHandler, clear_dialogue
 

@@ -7,8 +7,8 @@ from typing import Any
 from sqlmodel import select
 
 from bot.dispatch import BaseHandler, Context, Reply
-from bot.models import Centre
 from bot.outbox.schedule import sync_user_reminders
+from bot.storage.models import Centre
 from bot.wording import menu_keys, say
 from handlers.base import set_dialogue
 

@@ -8,7 +8,7 @@ from typing import Any
 from sqlmodel import select
 
 from bot.dispatch import BaseHandler, Context, Reply
-from bot.models import Message
+from bot.storage.models import Message
 from bot.wording import say
 from handlers.escalation import escalate
 

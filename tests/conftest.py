@@ -16,9 +16,9 @@ from flask import Flask
 
 from bot import create_app
 from bot.demo.seed import seed_demo
-from bot.migrate import upgrade
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.simulator import WeChatSimulator, flask_transport
+from bot.storage.migrate import upgrade
 
 TEST_APP_ID = "wxtest0000000001"
 TEST_SECRET = "testsecret0000000000000000000001"
@@ -88,7 +88,7 @@ def reset_database(app: Flask) -> None:
         return
     from sqlalchemy import text
 
-    from bot.db import get_engine
+    from bot.storage.db import get_engine
 
     with get_engine(app).begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))

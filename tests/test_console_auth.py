@@ -8,8 +8,8 @@ import pytest
 import time_machine
 from sqlmodel import select
 
-from bot.accounts import AuditLog, StaffUser
 from bot.console.throttle import ACCOUNT_ADDRESS
+from bot.storage.accounts import AuditLog, StaffUser
 from bot.timeutil import utcnow
 from tests import test_console_support as support
 from tests.test_console_support import csrf_token, login, post

@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from bot.accounts import AuditLog, StaffUser
 from bot.console.cli import export_candidates_command, seed_demo_accounts, user_group
+from bot.storage.accounts import AuditLog, StaffUser
 from tests import test_console_support as support
 from tests.test_console_support import login
 

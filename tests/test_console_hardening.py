@@ -19,7 +19,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import select
 
-from bot.accounts import StaffSession, StaffUser
 from bot.console.auth import create_account, password_problem
 from bot.console.cli import user_group
 from bot.console.throttle import (
@@ -30,10 +29,11 @@ from bot.console.throttle import (
     Policy,
     RedisStore,
 )
-from bot.db import get_engine, session_scope
 from bot.erasure import erase_user
-from bot.models import Ticket
 from bot.sandbox.server import SandboxServer
+from bot.storage.accounts import StaffSession, StaffUser
+from bot.storage.db import get_engine, session_scope
+from bot.storage.models import Ticket
 from bot.timeutil import utcnow
 from tests import test_console_support as support
 from tests.conftest import build_app

@@ -5,10 +5,10 @@ from __future__ import annotations
 import yaml
 from sqlmodel import select
 
-from bot.accounts import KbCandidate, StaffUser
 from bot.console.kb import check_candidate, export_yaml
-from bot.escalation import answer_ticket, claim_ticket
 from bot.services import get_services
+from bot.storage.accounts import KbCandidate, StaffUser
+from bot.tickets import answer_ticket, claim_ticket
 from tests import test_console_support as support
 from tests.test_console_support import ask_for_person, login, post
 

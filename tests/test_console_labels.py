@@ -7,7 +7,7 @@ import re
 
 from sqlmodel import select
 
-from bot.accounts import StaffUser
+from bot.storage.accounts import StaffUser
 from tests import test_console_support as support
 from tests.test_console_push import class_with_family, push
 from tests.test_console_simulated import dashboard_figures

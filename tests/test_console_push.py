@@ -8,10 +8,10 @@ from datetime import datetime
 import time_machine
 from sqlmodel import select
 
-from bot.accounts import AuditLog
-from bot.classes import PushAudit, Reminder
 from bot.console.blueprint import SHANGHAI
 from bot.outbox.dispatcher import OutboxDispatcher
+from bot.storage.accounts import AuditLog
+from bot.storage.classes import PushAudit, Reminder
 from tests import test_console_support as support
 from tests.test_console_sessions import create, family
 from tests.test_console_support import login, post

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.accounts import AuditLog
-from bot.classes import Enrolment, PushAudit, Reminder, TrainingSession
 from bot.console.blueprint import SHANGHAI
-from bot.models import Centre, User
+from bot.storage.accounts import AuditLog
+from bot.storage.classes import Enrolment, PushAudit, Reminder, TrainingSession
+from bot.storage.models import Centre, User
 from bot.timeutil import utcnow
 from tests import test_console_support as support
 from tests.test_console_support import chat, login, post

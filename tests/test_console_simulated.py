@@ -8,7 +8,7 @@ import re
 
 from sqlmodel import select
 
-from bot.models import Ticket, User
+from bot.storage.models import Ticket, User
 from tests import test_console_support as support
 from tests.test_console_support import ask_for_person, login, post
 

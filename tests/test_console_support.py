@@ -15,12 +15,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-import bot.accounts  # noqa: F401  - maps the console tables before the app is built
-import bot.classes  # noqa: F401
+import bot.storage.accounts  # noqa: F401  - maps the console tables before the app is built
+import bot.storage.classes  # noqa: F401
 from bot.console.cli import seed_demo_accounts
-from bot.db import get_engine
-from bot.models import Ticket, User
 from bot.sandbox.simulator import WeChatSimulator, flask_transport
+from bot.storage.db import get_engine
+from bot.storage.models import Ticket, User
 from handlers.feedback import UnhelpfulHandler
 from tests.conftest import TEST_TOKEN
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 import time_machine
 from sqlmodel import select
 
-from bot.accounts import AuditLog, StaffUser
-from bot.models import Ticket
+from bot.storage.accounts import AuditLog, StaffUser
+from bot.storage.models import Ticket
 from bot.timeutil import utcnow
 from tests import test_console_support as support
 from tests.test_console_support import ask_for_person, login, post
@@ -100,7 +100,7 @@ def test_simulator_page_talks_to_the_bot_and_opens_a_ticket(capp, accounts, db) 
 
 
 def test_simulator_never_uses_a_real_openid(capp, accounts, db) -> None:
-    from bot.models import User
+    from bot.storage.models import User
 
     client = login(capp, accounts, "staff")
     post(client, "/console/simulator", {"family": "o-parent-1", "text": "你好"}, page="/console/simulator")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from sqlmodel import select
 
-from bot.db import session_scope
-from bot.models import Message, Ticket, User
 from bot.sandbox.simulator import WeChatSimulator, event_xml, voice_xml
+from bot.storage.db import session_scope
+from bot.storage.models import Message, Ticket, User
 
 DOCS = ("綦残联发〔2025〕7号", "渝民〔2025〕24号", "桂残联字〔2024〕36号", "诸政办发〔2023〕38号",
         "沪府发〔2025〕1号")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Flask
 from sqlmodel import select
 
-from bot.db import session_scope
-from bot.models import Ticket, User
 from bot.sandbox.simulator import WeChatSimulator
+from bot.storage.db import session_scope
+from bot.storage.models import Ticket, User
 
 DISCLAIMER = "以当地残联审核为准"
 

@@ -13,13 +13,13 @@ import time_machine
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
-from bot.accounts import AuditLog, KbCandidate, TicketAnswer
 from bot.console.stats import dashboard_stats
-from bot.db import get_engine, session_scope
-from bot.escalation import answer_ticket, claim_ticket
-from bot.models import Message, Ticket, User
 from bot.outbox.scheduler import purge_old_texts
 from bot.services import get_services
+from bot.storage.accounts import AuditLog, KbCandidate, TicketAnswer
+from bot.storage.db import get_engine, session_scope
+from bot.storage.models import Message, Ticket, User
+from bot.tickets import answer_ticket, claim_ticket
 from bot.timeutil import utcnow
 from tests import test_console_support as support
 from tests.test_console_support import chat, login, post

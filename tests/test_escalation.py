@@ -11,9 +11,11 @@ import time_machine
 from sqlmodel import Session, select
 
 import bot.inbox
-from bot.accounts import TicketAnswer
-from bot.db import get_engine
-from bot.escalation import (
+from bot.services import get_services
+from bot.storage.accounts import TicketAnswer
+from bot.storage.db import get_engine
+from bot.storage.models import Ticket, User
+from bot.tickets import (
     answer_ticket,
     claim_ticket,
     format_answer,
@@ -21,8 +23,6 @@ from bot.escalation import (
     overdue_tickets,
     take_pending_answers,
 )
-from bot.models import Ticket, User
-from bot.services import get_services
 from bot.timeutil import utcnow
 from handlers.feedback import is_unhelpful
 from tests import test_console_support as support
@@ -70,7 +70,7 @@ def test_answer_within_48h_is_a_customer_service_message(capp, db, sandbox) -> N
 
 
 def test_only_the_claimer_answers_and_only_once(capp, db, sandbox) -> None:
-    from bot.escalation import TicketError
+    from bot.tickets import TicketError
 
     ticket = ask_for_person(capp, db)
     claim_ticket(db, ticket.id, 7)

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select, text
 
-from bot.classes import Enrolment, PushAudit, Reminder
 from bot.outbox.schedule import (
     insert_ignore,
     notice_due,
@@ -16,7 +15,8 @@ from bot.outbox.schedule import (
     schedule_enrolment,
     sync_user_reminders,
 )
-from bot.staff import SessionFull, cancel, create_series, enrol, push_notice, reschedule, series_sessions
+from bot.storage.classes import Enrolment, PushAudit, Reminder
+from bot.timetable import SessionFull, cancel, create_series, enrol, push_notice, reschedule, series_sessions
 from bot.wechat.limits import SHANGHAI
 from bot.when import parse_when
 from tests import test_reminders_support as support

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.models import User
 from bot.outbox.dispatcher import dead_letters
 from bot.outbox.scheduler import register, run_tick
-from bot.staff import enrol
+from bot.storage.models import User
+from bot.timetable import enrol
 from bot.timeutil import utcnow
 from tests import test_reminders_support as support
 from tests.test_reminders_support import at, dispatcher, family, rows, saturday_class, templates, texts
@@ -206,8 +206,8 @@ def test_scheduler_command_once_drains_and_exits(capp, db, sandbox, clock, monke
 def test_migration_downgrades_and_upgrades_again(capp) -> None:
     from alembic import command
 
-    from bot.db import get_engine
-    from bot.migrate import alembic_config, upgrade
+    from bot.storage.db import get_engine
+    from bot.storage.migrate import alembic_config, upgrade
 
     config = alembic_config()
     with get_engine(capp).begin() as connection:

@@ -11,12 +11,12 @@ import time_machine
 from flask import Flask
 from sqlmodel import Session, select
 
-from bot.classes import Reminder, TrainingSession
-from bot.db import get_engine
-from bot.models import Centre, User
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.sandbox.server import SandboxServer
-from bot.staff import create_session
+from bot.storage.classes import Reminder, TrainingSession
+from bot.storage.db import get_engine
+from bot.storage.models import Centre, User
+from bot.timetable import create_session
 from bot.wechat.limits import SHANGHAI
 
 #: Monday 2 March 2026, 10:00 in Shanghai: the tests' "now".

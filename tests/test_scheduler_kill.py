@@ -25,12 +25,12 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 from sqlmodel import select as model_select
 
-from bot.classes import Enrolment, Reminder
-from bot.db import get_engine
-from bot.models import Centre, User
 from bot.outbox.schedule import insert_ignore, reminder_key
 from bot.sandbox.server import SandboxServer
-from bot.staff import create_session
+from bot.storage.classes import Enrolment, Reminder
+from bot.storage.db import get_engine
+from bot.storage.models import Centre, User
+from bot.timetable import create_session
 from bot.timeutil import utcnow
 from tests.conftest import TEST_APP_ID, TEST_SECRET, TEST_TOKEN
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.demo.seed_classes import seed_demo_sessions
-from bot.models import User
 from bot.sandbox.simulator import WeChatSimulator, flask_transport
-from bot.staff import cancel, create_session, enrol
+from bot.storage.models import User
+from bot.timetable import cancel, create_session, enrol
 from tests import test_reminders_support as support
 from tests.conftest import TEST_TOKEN
 from tests.test_reminders_support import at, centre, family, rows, saturday_class
@@ -114,7 +114,7 @@ def test_unfollowing_cancels_pending_reminders(capp, db) -> None:
 
 
 def test_delete_data_erases_enrolments_and_reminders(capp, db) -> None:
-    from bot.classes import Enrolment
+    from bot.storage.classes import Enrolment
 
     enrolled(db, "o-erase")
     sim = chat(capp)

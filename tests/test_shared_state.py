@@ -14,11 +14,11 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from bot.db import session_scope
-from bot.models import Message
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.simulator import WeChatSimulator, flask_transport, text_xml
-from bot.shared_state import DatabaseState, RedisState
+from bot.storage.db import session_scope
+from bot.storage.models import Message
+from bot.storage.shared_state import DatabaseState, RedisState
 from bot.wechat.client import WeChatApiClient
 from tests.conftest import TEST_APP_ID, TEST_SECRET, TEST_TOKEN, build_app, free_port
 

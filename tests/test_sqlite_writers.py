@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from bot.db import make_engine, retry_while_locked
+from bot.storage.db import make_engine, retry_while_locked
 
 
 def test_a_writer_waits_for_the_lock_and_then_succeeds(tmp_path: Path) -> None:

@@ -19,11 +19,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.db import session_scope
-from bot.models import Message, Ticket, User
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.simulator import ACCOUNT_ID, WeChatSimulator, build_xml, event_xml, text_xml
 from bot.services import get_services
+from bot.storage.db import session_scope
+from bot.storage.models import Message, Ticket, User
 from bot.timeutil import utcnow
 from bot.wechat.protocol import sign
 from tests import test_console_support as support
@@ -229,7 +229,7 @@ VOLUNTEER = "请带上诊断书]]></Content><FuncFlag>1</FuncFlag><Content><![CD
 
 
 def test_waiting_answer_with_cdata_end_and_control_characters_is_one_valid_reply(capp: Flask, db, sandbox) -> None:  # type: ignore[no-untyped-def]
-    from bot.escalation import answer_ticket, claim_ticket
+    from bot.tickets import answer_ticket, claim_ticket
 
     ticket = support.ask_for_person(capp, db)
     with time_machine.travel(utcnow() + timedelta(hours=49)):
@@ -243,7 +243,7 @@ def test_waiting_answer_with_cdata_end_and_control_characters_is_one_valid_reply
 
 
 def test_customer_service_answer_has_no_control_characters(capp: Flask, db, sandbox) -> None:  # type: ignore[no-untyped-def]
-    from bot.escalation import answer_ticket, claim_ticket
+    from bot.tickets import answer_ticket, claim_ticket
 
     ticket = support.ask_for_person(capp, db, openid="o-parent-cs")
     claim_ticket(db, ticket.id, 7)

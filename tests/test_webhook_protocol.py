@@ -8,9 +8,9 @@ import pytest
 from flask import Flask
 from sqlmodel import select
 
-from bot.db import session_scope
-from bot.models import Message, User
 from bot.sandbox.simulator import WeChatSimulator, build_xml, event_xml, flask_transport
+from bot.storage.db import session_scope
+from bot.storage.models import Message, User
 from bot.wechat.protocol import sign
 from tests.conftest import TEST_TOKEN
 
@@ -222,7 +222,7 @@ def test_compatible_mode_takes_plaintext_and_encrypted_pushes(compat_app: Flask)
 ])
 def test_safe_mode_refuses_any_plaintext_push(aes_app: Flask, extra: dict[str, str]) -> None:
     """Safe mode (the default with an EncodingAESKey): a signed plaintext "转人工" opens no ticket."""
-    from bot.models import Ticket
+    from bot.storage.models import Ticket
 
     body = build_xml("o-forger", "text", {"Content": "转人工"}).encode()
     response = aes_app.test_client().post("/wechat", query_string={**signed(), **extra}, data=body)

@@ -13,10 +13,10 @@ import yaml
 from flask import Flask
 from sqlalchemy import delete
 
-from bot.db import session_scope
-from bot.models import Message
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.simulator import WeChatSimulator, flask_transport
+from bot.storage.db import session_scope
+from bot.storage.models import Message
 from bot.wechat.protocol import HANDLED_EVENTS
 from tests.conftest import TEST_AES_KEY, TEST_APP_ID, TEST_TOKEN, build_app
 

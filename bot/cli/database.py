@@ -16,7 +16,7 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    from bot.migrate import upgrade
+    from bot.storage.migrate import upgrade
 
     app = make_app(XINGBAN_PRELOAD=False)
     upgrade(app, revision)

@@ -26,7 +26,7 @@ class ConsoleSessionInterface(SecureCookieSessionInterface):
 
 def init_app(app: Flask) -> None:
     """Register the blueprint with CSRF scoped to it and hardened session cookies."""
-    import bot.accounts  # noqa: F401  - maps the console tables
+    import bot.storage.accounts  # noqa: F401  - maps the console tables
     from bot.console import views  # noqa: F401  - attaches the routes to `bp`
     from bot.console.blueprint import bp, csrf
 

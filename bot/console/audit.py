@@ -8,8 +8,8 @@ from __future__ import annotations
 from flask import has_request_context, request
 from sqlmodel import Session
 
-from bot.accounts import AuditLog, StaffUser
-from bot.db import get_session
+from bot.storage.accounts import AuditLog, StaffUser
+from bot.storage.db import get_session
 
 ACTION_LABELS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "账号锁定", "logout": "退出",

@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from flask import url_for
 
-from bot.accounts import ROLE_LABELS
+from bot.storage.accounts import ROLE_LABELS
 
 ANSWER_STATES = {"delivered": "已送达", "pending": "等家长留言后送达", "sending": "发送中"}
 

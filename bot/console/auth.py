@@ -20,8 +20,8 @@ from flask import abort, current_app, g, has_request_context, redirect, request,
 from sqlalchemy import delete
 from sqlmodel import Session, select
 
-from bot.accounts import ROLES, StaffSession, StaffUser
-from bot.db import get_session
+from bot.storage.accounts import ROLES, StaffSession, StaffUser
+from bot.storage.db import get_session
 from bot.timeutil import utcnow
 
 MIN_PASSWORD = 12

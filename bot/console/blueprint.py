@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from bot.accounts import ROLE_LABELS
 from bot.console.auth import current_staff, has_role
+from bot.storage.accounts import ROLE_LABELS
 from bot.wechat.limits import SHANGHAI
 
 bp = Blueprint("console", __name__, url_prefix="/console", template_folder="templates",

@@ -8,7 +8,7 @@ import click
 from flask import Flask
 from sqlmodel import select
 
-from bot.accounts import ROLES, StaffUser
+from bot.storage.accounts import ROLES, StaffUser
 
 
 def _app() -> Flask:
@@ -30,7 +30,7 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
     """Create an account; prints the generated password once."""
     from bot.console.audit import record
     from bot.console.auth import create_account
-    from bot.db import session_scope
+    from bot.storage.db import session_scope
 
     password = sys.stdin.readline().rstrip("\r\n") if password_stdin else None
     app = _app()
@@ -56,7 +56,7 @@ def _one_line_error(message: str) -> click.ClickException:
 @user_group.command("list")
 def user_list() -> None:
     """Accounts with role, state and lock."""
-    from bot.db import session_scope
+    from bot.storage.db import session_scope
 
     with session_scope(_app()) as db:
         for user in db.exec(select(StaffUser).order_by(StaffUser.name)).all():
@@ -70,7 +70,7 @@ def user_list() -> None:
 def user_unlock(name: str) -> None:
     """Clear an account's login throttling (from every address)."""
     from bot.console.throttle import get_throttle
-    from bot.db import session_scope
+    from bot.storage.db import session_scope
 
     app = _app()
     with session_scope(app) as db:
@@ -86,7 +86,7 @@ def user_unlock(name: str) -> None:
 def export_candidates_command() -> None:
     """Print published knowledge-base candidates as entries YAML (review, then add to knowledge/entries/)."""
     from bot.console.kb import export_yaml
-    from bot.db import session_scope
+    from bot.storage.db import session_scope
 
     with session_scope(_app()) as db:
         click.echo(export_yaml(db), nl=False)
@@ -98,7 +98,7 @@ DEMO_ACCOUNTS = {"admin": "demo-admin", "staff": "demo-staff", "volunteer": "dem
 def seed_demo_accounts(app: Flask) -> dict[str, tuple[str, str]]:
     """One account per role with a fresh password each run (hashes cannot be read back). Demo/test only."""
     from bot.console.auth import create_account, generate_password, set_password
-    from bot.db import session_scope
+    from bot.storage.db import session_scope
 
     if app.config.get("XINGBAN_MODE") not in ("demo", "test"):
         raise RuntimeError("demo accounts are for demo/test mode only")

@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
-from bot.classes import Reminder
 from bot.console.simulated import real_families
 from bot.outbox.schedule import in_quiet_hours
+from bot.storage.classes import Reminder
 from bot.timeutil import utcnow
 
 STATES = {"queued": "排队中", "held": "静默时段暂缓", "scheduled": "定时发送", "sent": "已送达",

@@ -13,7 +13,7 @@ from functools import cache
 import yaml
 from sqlmodel import Session, select
 
-from bot.accounts import KbCandidate
+from bot.storage.accounts import KbCandidate
 from knowledge.check import _check_quote, squash  # the checker's own quote rule, not a copy
 from knowledge.config import load_settings
 from knowledge.numbers import extract_numbers, stated_values

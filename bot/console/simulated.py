@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.models import User
+from bot.storage.models import User
 
 SIM_PREFIX = "sim-"
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from bot.console.blueprint import SHANGHAI
 from bot.console.simulated import real_families
-from bot.models import Message, Ticket
+from bot.storage.models import Message, Ticket
 from bot.timeutil import utcnow
 
 OUTCOMES = ("answered", "clarified", "escalated")
@@ -70,7 +70,7 @@ def reminder_counts(db: Session, since: datetime) -> dict[str, int]:
     """Sent / failed outbox rows since `since`; zeros while the classes feature is not installed."""
     if not inspect(db.get_bind()).has_table("reminders"):
         return {"sent": 0, "failed": 0, "pending": 0}
-    from bot.classes import Reminder
+    from bot.storage.classes import Reminder
 
     counts = dict(db.exec(select(Reminder.status, func.count())
                           .where(Reminder.created_at >= since, real_families(Reminder.user_id))

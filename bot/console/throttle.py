@@ -30,8 +30,8 @@ from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from bot.accounts import ThrottleCounter
-from bot.db import get_engine
+from bot.storage.accounts import ThrottleCounter
+from bot.storage.db import get_engine
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from sqlalchemy import exists, or_
 from sqlmodel import Session, select
 
 from bot.console.simulated import real_families, simulated_user_ids
-from bot.escalation import ACTIVE, visible_clause
-from bot.models import Message, Ticket
+from bot.storage.models import Message, Ticket
+from bot.tickets import ACTIVE, visible_clause
 
 PAGE_SIZE = 30
 TABS = {"active": ("全部未完成", ACTIVE), "open": ("待认领", ("open",)), "claimed": ("处理中", ("claimed", "sending")),

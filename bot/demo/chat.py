@@ -10,9 +10,9 @@ import click
 from flask import Flask
 from sqlmodel import select
 
-from bot.db import session_scope
-from bot.models import Message, User
 from bot.sandbox.simulator import WeChatSimulator, event_xml, text_xml, voice_xml
+from bot.storage.db import session_scope
+from bot.storage.models import Message, User
 
 COMMANDS = "/subscribe  /unsubscribe  /voice <文字>  /click <KEY>  /scan <场景>  /quit"
 

@@ -13,9 +13,9 @@ from flask import Flask
 from bot.config import instance_path_from_environment, load_from_environment
 from bot.demo.seed import seed_demo
 from bot.demo.seed_classes import seed_demo_sessions
-from bot.migrate import upgrade
 from bot.sandbox.server import SandboxServer
 from bot.sandbox.simulator import WeChatSimulator, flask_transport, http_transport
+from bot.storage.migrate import upgrade
 
 
 def instance_dir() -> Path:

@@ -8,8 +8,8 @@ import yaml
 from flask import Flask
 from sqlmodel import select
 
-from bot.db import session_scope
-from bot.models import Centre
+from bot.storage.db import session_scope
+from bot.storage.models import Centre
 
 DEMO_DATA = Path(__file__).parent / "data"
 

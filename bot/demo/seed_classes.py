@@ -9,10 +9,10 @@ import yaml
 from flask import Flask
 from sqlmodel import select
 
-from bot.classes import SessionSeries
-from bot.db import session_scope
-from bot.models import Centre
-from bot.staff import create_series
+from bot.storage.classes import SessionSeries
+from bot.storage.db import session_scope
+from bot.storage.models import Centre
+from bot.timetable import create_series
 
 DEMO_SESSIONS = Path(__file__).parent / "data" / "sessions.yaml"
 

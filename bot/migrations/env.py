@@ -1,9 +1,9 @@
-"""Alembic environment: runs against the connection `bot.migrate` hands over."""
+"""Alembic environment: runs against the connection `bot.storage.migrate` hands over."""
 
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  - registers the tables on SQLModel.metadata (and bot.classes)
+import bot.storage.models  # noqa: F401  - registers the tables on SQLModel.metadata (and bot.storage.classes)
 
 config = context.config
 target_metadata = SQLModel.metadata

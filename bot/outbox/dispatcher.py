@@ -27,11 +27,11 @@ from flask import Flask
 from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
-from bot.classes import Reminder
-from bot.db import get_engine
 from bot.outbox.mark import Outcome, mark_outcomes
 from bot.outbox.render import Job, load_jobs, template_data, text_for
 from bot.services import get_services
+from bot.storage.classes import Reminder
+from bot.storage.db import get_engine
 from bot.timeutil import utcnow
 from bot.wechat.client import GIVE_UP, REFRESH, WeChatSendError
 from bot.wechat.limits import CS_WINDOW, CS_WINDOW_CLOSED, UNFOLLOWED

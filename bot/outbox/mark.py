@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import update
 from sqlmodel import Session
 
-from bot.classes import PushAudit, Reminder
-from bot.models import User
+from bot.storage.classes import PushAudit, Reminder
+from bot.storage.models import User
 
 if TYPE_CHECKING:
     from bot.outbox.render import Job

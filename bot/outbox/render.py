@@ -12,13 +12,13 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session
 
-from bot.classes import Reminder, TrainingSession
-from bot.models import User
+from bot.storage.classes import Reminder, TrainingSession
+from bot.storage.models import User
 from bot.when import format_span
 from bot.wording import say
 
 TEMPLATE_VALUE_CHARS = 20  # WeChat shows at most 20 characters per template keyword
-NOTICE_NOTES = {"c:": "notice_note_cancelled", "m:": "notice_note_moved"}  # wording key by row-key prefix (bot.staff)
+NOTICE_NOTES = {"c:": "notice_note_cancelled", "m:": "notice_note_moved"}  # wording key by row-key prefix (bot.timetable)
 
 
 @dataclass(frozen=True)

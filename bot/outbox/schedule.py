@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select, update
 
-from bot.classes import Enrolment, Reminder, TrainingSession
-from bot.models import User
+from bot.storage.classes import Enrolment, Reminder, TrainingSession
+from bot.storage.models import User
 from bot.timeutil import utcnow
 from bot.wechat.limits import SHANGHAI
 

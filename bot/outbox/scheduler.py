@@ -45,9 +45,9 @@ def purge_old_texts(app: Flask, now: datetime | None = None) -> dict[str, int]:
     than XINGBAN_MESSAGE_RETENTION_DAYS. Rows stay (dates, intents, outcomes), so the dashboard's counts
     do not change; answers still waiting for a family are never touched. Batches keep SQLite's single
     write lock short; on SQLite the WAL is checkpointed after, so the old text leaves the files too."""
-    from bot.accounts import TicketAnswer
-    from bot.db import checkpoint_wal, get_engine, session_scope
-    from bot.models import Message, Ticket
+    from bot.storage.accounts import TicketAnswer
+    from bot.storage.db import checkpoint_wal, get_engine, session_scope
+    from bot.storage.models import Message, Ticket
     from bot.timeutil import utcnow
 
     days = float(app.config.get("XINGBAN_MESSAGE_RETENTION_DAYS") or 0)

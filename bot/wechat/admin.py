@@ -7,9 +7,9 @@ from flask import Flask
 from sqlalchemy import inspect
 from sqlmodel import select
 
-from bot.db import get_engine, session_scope
-from bot.models import Centre
 from bot.services import get_services
+from bot.storage.db import get_engine, session_scope
+from bot.storage.models import Centre
 
 
 @click.group("wechat")

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.classes import PushAudit, TrainingSession
-from bot.db import get_engine
-from bot.models import Centre, User
+from bot.storage.classes import PushAudit, TrainingSession
+from bot.storage.db import get_engine
+from bot.storage.models import Centre, User
 from tests import test_console_support as support
 
 accounts, capp = support.accounts, support.capp  # shared fixtures

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 from sqlmodel import Session, select
 
-from bot.accounts import KbCandidate
-from bot.db import get_engine
-from bot.models import Centre, User
-from bot.staff import create_session, enrol, push_notice
+from bot.storage.accounts import KbCandidate
+from bot.storage.db import get_engine
+from bot.storage.models import Centre, User
+from bot.timetable import create_session, enrol, push_notice
 from bot.timeutil import utcnow
 from tests import test_console_support as support
 from tests.browser.test_console_browser import open_page

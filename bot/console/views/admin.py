@@ -6,13 +6,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
-from bot.accounts import ROLES, AuditLog, StaffUser
 from bot.console.audit import ACTION_LABELS, record
 from bot.console.audit_view import describe
 from bot.console.auth import create_account, current_staff, generate_password, require_role, set_password
 from bot.console.blueprint import bp
 from bot.console.throttle import get_throttle
-from bot.db import get_session
+from bot.storage.accounts import ROLES, AuditLog, StaffUser
+from bot.storage.db import get_session
 
 PAGE = 100
 

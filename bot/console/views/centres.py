@@ -13,8 +13,8 @@ from bot.console.audit import record
 from bot.console.auth import require_role
 from bot.console.blueprint import bp
 from bot.console.kb import region_choices
-from bot.db import get_session
-from bot.models import Centre, User
+from bot.storage.db import get_session
+from bot.storage.models import Centre, User
 
 _CODE = re.compile(r"^[a-z0-9_-]{2,32}$")
 

@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 from bot.console.auth import require_role
 from bot.console.blueprint import bp
 from bot.console.stats import dashboard_stats, overdue_real_tickets
-from bot.db import get_session
+from bot.storage.db import get_session
 
 
 @bp.get("/")

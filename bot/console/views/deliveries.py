@@ -6,12 +6,12 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from bot.classes import PushAudit, TrainingSession
 from bot.console.audit import record
 from bot.console.auth import require_role
 from bot.console.blueprint import bp
 from bot.console.deliveries import cancel_queued, describe, progress, rows_for
-from bot.db import get_session
+from bot.storage.classes import PushAudit, TrainingSession
+from bot.storage.db import get_session
 from bot.timeutil import utcnow
 
 STATE_FILTERS = {"": "全部", "pending": "尚未发出", "sent": "已送达", "failed": "发送失败"}

@@ -6,17 +6,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
-from bot.classes import PushAudit, TrainingSession
 from bot.console.audit import record
 from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp
 from bot.console.deliveries import progress, rows_for
 from bot.console.views.sessions import KIND_LABELS
-from bot.db import get_session
-from bot.models import Centre, User
 from bot.outbox.schedule import in_quiet_hours
 from bot.privacy import pseudonym
-from bot.staff import MAX_NOTICE_CHARS, SessionFull, enrol, enrolled_users, push_notice
+from bot.storage.classes import PushAudit, TrainingSession
+from bot.storage.db import get_session
+from bot.storage.models import Centre, User
+from bot.timetable import MAX_NOTICE_CHARS, SessionFull, enrol, enrolled_users, push_notice
 from bot.timeutil import utcnow
 
 

@@ -6,13 +6,13 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from sqlmodel import select
 from werkzeug.wrappers import Response as WResponse
 
-from bot.accounts import KbCandidate
 from bot.console.audit import record
 from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp
 from bot.console.kb import check_candidate, export_yaml
 from bot.console.views.tickets import visible_ticket
-from bot.db import get_session
+from bot.storage.accounts import KbCandidate
+from bot.storage.db import get_session
 from bot.timeutil import utcnow
 
 FIELDS = {"question": 500, "answer": 2000, "region": 16, "intent": 32, "document": 64, "clause": 100,

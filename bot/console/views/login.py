@@ -13,7 +13,7 @@ from bot.console.audit import record
 from bot.console.auth import LoginError, authenticate, current_staff, end_session, login_session
 from bot.console.blueprint import bp
 from bot.console.throttle import client_address, get_throttle
-from bot.db import get_session
+from bot.storage.db import get_session
 
 
 def _safe_next(target: str | None) -> str:

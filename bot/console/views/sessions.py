@@ -1,4 +1,4 @@
-"""Classes by week: create, edit, reschedule, cancel. Family notices go through bot.staff (the outbox)."""
+"""Classes by week: create, edit, reschedule, cancel. Family notices go through bot.timetable (the outbox)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,13 @@ from sqlalchemy import func
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
-from bot.classes import KINDS, Enrolment, TrainingSession
 from bot.console.audit import record
 from bot.console.auth import require_role
 from bot.console.blueprint import SHANGHAI, bp
-from bot.db import get_session
-from bot.models import Centre
-from bot.staff import cancel, create_session, reschedule
+from bot.storage.classes import KINDS, Enrolment, TrainingSession
+from bot.storage.db import get_session
+from bot.storage.models import Centre
+from bot.timetable import cancel, create_session, reschedule
 from bot.timeutil import utcnow
 from bot.wording import session_kind_labels
 

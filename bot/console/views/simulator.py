@@ -11,16 +11,16 @@ from flask import current_app, redirect, render_template, request, session, url_
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
-from bot.accounts import TicketAnswer
 from bot.console.audit import record
 from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp, message_kind
 from bot.console.simulated import SIM_PREFIX
-from bot.db import get_session
-from bot.escalation import format_answer
-from bot.models import Message, User
 from bot.privacy import pseudonym
 from bot.sandbox.simulator import WeChatSimulator, event_xml, flask_transport, text_xml
+from bot.storage.accounts import TicketAnswer
+from bot.storage.db import get_session
+from bot.storage.models import Message, User
+from bot.tickets import format_answer
 
 _NAME = re.compile(r"[^A-Za-z0-9_-]")
 HISTORY = 30

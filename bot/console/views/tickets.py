@@ -12,8 +12,10 @@ from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp
 from bot.console.simulated import is_simulated
 from bot.console.ticket_list import TABS, TicketFilters, find_tickets
-from bot.db import get_session
-from bot.escalation import (
+from bot.services import get_services
+from bot.storage.db import get_session
+from bot.storage.models import Message, Ticket, User
+from bot.tickets import (
     TicketError,
     answer_ticket,
     claim_ticket,
@@ -21,8 +23,6 @@ from bot.escalation import (
     ticket_visible,
     view_ticket,
 )
-from bot.models import Message, Ticket, User
-from bot.services import get_services
 from bot.timeutil import utcnow
 
 

@@ -1,6 +1,6 @@
 """Tables for the staff console: accounts, the audit trail, volunteer answers and knowledge-base candidates.
 
-Kept apart from bot/models.py because none of it is about a family except `TicketAnswer`, which carries
+Kept apart from bot/storage/models.py because none of it is about a family except `TicketAnswer`, which carries
 `user_id` so erasing a family removes its answers too (and cascades from its ticket).
 """
 

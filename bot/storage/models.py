@@ -137,5 +137,5 @@ def _number_ticket(_mapper: object, conn: Connection, ticket: Ticket) -> None:
         ticket.id = next_number(conn, "tickets", Ticket.__table__)
 
 
-import bot.accounts  # noqa: E402,F401  - staff accounts, audit log, ticket answers, KB candidates
-import bot.classes  # noqa: E402,F401  - training sessions, enrolments, reminder outbox
+import bot.storage.accounts  # noqa: E402,F401  - staff accounts, audit log, ticket answers, KB candidates
+import bot.storage.classes  # noqa: E402,F401  - training sessions, enrolments, reminder outbox

@@ -8,9 +8,9 @@ from alembic import command
 from alembic.config import Config
 from flask import Flask
 
-from bot.db import get_engine
+from bot.storage.db import get_engine
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+MIGRATIONS = Path(__file__).parent.parent / "migrations"  # bot/migrations: Alembic's scripts
 
 
 def alembic_config() -> Config:

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, select
 
-from bot.classes import Enrolment, TrainingSession
 from bot.dispatch import BaseHandler, Context, Reply
-from bot.models import Centre, User
+from bot.storage.classes import Enrolment, TrainingSession
+from bot.storage.models import Centre, User
 from bot.timeutil import utcnow
 from bot.wechat.limits import SHANGHAI
 from bot.when import DayRange, format_span, parse_when

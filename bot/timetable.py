@@ -12,9 +12,9 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, select
 
-from bot.classes import KINDS, Enrolment, PushAudit, Reminder, SessionSeries, TrainingSession
-from bot.models import Centre, User
 from bot.outbox.schedule import insert_ignore, notice_due, reminder_due, schedule_enrolment
+from bot.storage.classes import KINDS, Enrolment, PushAudit, Reminder, SessionSeries, TrainingSession
+from bot.storage.models import Centre, User
 from bot.timeutil import utcnow
 from bot.wechat.limits import SHANGHAI
 from bot.when import format_span

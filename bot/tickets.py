@@ -15,9 +15,9 @@ from typing import Any
 from sqlalchemy import Exists, bindparam, exists, update
 from sqlmodel import Session, select
 
-from bot.accounts import TicketAnswer
-from bot.models import Message, Ticket, User
 from bot.privacy import pseudonym
+from bot.storage.accounts import TicketAnswer
+from bot.storage.models import Message, Ticket, User
 from bot.timeutil import utcnow
 from bot.wechat.client import WeChatSendError
 from bot.wechat.limits import CS_WINDOW
@@ -151,8 +151,8 @@ def send_pending_answers(app: Any, openid: str) -> int:
     """Answers too long to ride along a passive reply go out as customer-service messages (the parent
     just wrote, so the 48 h window is open). Taken and committed first, sent outside any transaction,
     and put back to pending if WeChat refuses them."""
-    from bot.db import session_scope
     from bot.services import get_services
+    from bot.storage.db import session_scope
 
     with session_scope(app) as db:
         user = db.exec(select(User).where(User.openid == openid)).first()

@@ -23,8 +23,8 @@ from sqlalchemy import text
 from sqlmodel import Session
 from wechatpy.session import SessionStorage
 
-from bot.db import get_engine
-from bot.models import SharedValue
+from bot.storage.db import get_engine
+from bot.storage.models import SharedValue
 from bot.timeutil import utcnow
 
 log = logging.getLogger(__name__)
