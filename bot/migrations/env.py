@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.storage.models  # noqa: F401  - registers the tables on SQLModel.metadata (and bot.storage.classes)
+import bot.storage  # noqa: F401  - registers every table on SQLModel.metadata
 
 config = context.config
 target_metadata = SQLModel.metadata

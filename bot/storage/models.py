@@ -135,7 +135,3 @@ def _number_ticket(_mapper: object, conn: Connection, ticket: Ticket) -> None:
     """Ticket numbers come from the counter, so a number a parent was told is never given again."""
     if ticket.id is None:
         ticket.id = next_number(conn, "tickets", Ticket.__table__)
-
-
-import bot.storage.accounts  # noqa: E402,F401  - staff accounts, audit log, ticket answers, KB candidates
-import bot.storage.classes  # noqa: E402,F401  - training sessions, enrolments, reminder outbox
