@@ -253,7 +253,7 @@ def process(app: Flask, incoming: Incoming, claimed: Claim) -> Reply:
         log.info("message %s user=%s intent=%s outcome=%s", claimed.message_id, pseudonym(incoming.openid),
                  reply.intent, reply.outcome)
     if too_long_to_ride_along:
-        services.executor.submit(send_pending_answers, app, incoming.openid)
+        services.executor.submit(send_pending_answers, app, incoming.openid, services.client)
     return reply
 
 

@@ -147,11 +147,10 @@ def has_pending_answers(db: Session, user: User) -> bool:
     return bool(db.connection().execute(_ANSWERS_WAITING, {"user_id": user.id}).scalar())
 
 
-def send_pending_answers(app: Any, openid: str) -> int:
+def send_pending_answers(app: Any, openid: str, client: Any) -> int:
     """Answers too long to ride along a passive reply go out as customer-service messages (the parent
     just wrote, so the 48 h window is open). Taken and committed first, sent outside any transaction,
     and put back to pending if WeChat refuses them."""
-    from bot.services import get_services
     from bot.storage.db import session_scope
 
     with session_scope(app) as db:
@@ -160,7 +159,7 @@ def send_pending_answers(app: Any, openid: str) -> int:
     if not taken:
         return 0
     try:
-        get_services(app).client.send_text(openid, "\n\n".join(text for _a, _t, text in taken))
+        client.send_text(openid, "\n\n".join(text for _a, _t, text in taken))
         return len(taken)
     except WeChatSendError as exc:
         log.warning("waiting answers not delivered to %s: errcode=%s", pseudonym(openid), exc.errcode)
