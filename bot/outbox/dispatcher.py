@@ -27,8 +27,9 @@ from flask import Flask
 from sqlalchemy import or_, select, update
 from sqlmodel import Session
 
+from bot.outbox.job import Job
 from bot.outbox.mark import Outcome, mark_outcomes
-from bot.outbox.render import Job, load_jobs, template_data, text_for
+from bot.outbox.render import load_jobs, template_data, text_for
 from bot.services import get_services
 from bot.storage.classes import Reminder
 from bot.storage.db import get_engine

@@ -18,7 +18,7 @@ from bot.storage.classes import PushAudit, Reminder
 from bot.storage.models import User
 
 if TYPE_CHECKING:
-    from bot.outbox.render import Job
+    from bot.outbox.job import Job
 
 TERMINAL = ("sent", "failed", "dead", "skipped", "cancelled")
 

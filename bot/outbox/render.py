@@ -6,12 +6,10 @@ with its current time and place; notices carry their own text (written when the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlmodel import Session
 
+from bot.outbox.job import Job
 from bot.storage.classes import Reminder, TrainingSession
 from bot.storage.models import User
 from bot.when import format_span
@@ -19,39 +17,6 @@ from bot.wording import say
 
 TEMPLATE_VALUE_CHARS = 20  # WeChat shows at most 20 characters per template keyword
 NOTICE_NOTES = {"c:": "notice_note_cancelled", "m:": "notice_note_moved"}  # wording key by row-key prefix (bot.timetable)
-
-
-@dataclass(frozen=True)
-class Job:
-    """A leased row joined with its family and class."""
-
-    id: int
-    key: str
-    client_msg_id: str
-    kind: str
-    text: str
-    offset_minutes: int | None
-    audit_id: int | None
-    attempts: int
-    claims: int
-    lease_owner: str
-    lease_until: datetime
-    user_id: int
-    openid: str
-    followed: bool
-    reminders_on: bool
-    last_message_at: datetime | None
-    session_title: str | None
-    session_status: str | None
-    starts_at: datetime | None
-    ends_at: datetime | None
-    place: str
-    what_to_bring: str
-
-    @property
-    def unknown_outcome(self) -> bool:
-        """An earlier lease ended without a recorded outcome: it may have been delivered."""
-        return self.claims - 1 > self.attempts
 
 
 def load_jobs(db: Session, token: str) -> list[Job]:

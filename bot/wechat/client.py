@@ -20,8 +20,7 @@ from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from bot.wechat.limits import MAX_TEXT_BYTES
-from bot.wechat.protocol import xml_safe
+from bot.wechat.limits import MAX_TEXT_BYTES, xml_safe
 
 RETRY, REFRESH, GIVE_UP = "retry", "refresh", "give_up"
 

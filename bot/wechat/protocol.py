@@ -18,6 +18,7 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
 from bot.messages import Incoming, Reply
+from bot.wechat.limits import xml_safe
 
 _FORBIDDEN_XML = re.compile(rb"<!(DOCTYPE|ENTITY)", re.IGNORECASE)
 #: Events a handler acts on; every other event (WeChat's notices, future events) is answered `success` untouched.
@@ -30,7 +31,6 @@ _TIMESTAMP = re.compile(r"[0-9]{1,11}")  # ASCII digits only: int() would also t
 _MSG_ID = re.compile(r"[0-9]{1,20}")  # a uint64
 _MAX_DEPTH = 16  # WeChat's deepest push (a card event) nests 4 levels
 # Characters XML 1.0 forbids even in CDATA (Word puts \x0b in pasted text): a reply holding one is unparseable.
-_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 class ProtocolError(Exception):
@@ -234,12 +234,6 @@ def parse_incoming(xml: str | bytes) -> tuple[Incoming, Envelope]:
     dedup = f"m:{msg_id}" if msg_id else f"t:{openid}:{stamp}:{kind}"
     kind = "video" if kind == "shortvideo" else kind
     return Incoming(openid=openid, kind=kind, created_at=created, dedup_key=dedup, text=text.strip()), envelope
-
-
-def xml_safe(text: str) -> str:
-    """Drop the characters XML 1.0 forbids (\x0b from Word, other C0 controls): everything we send to
-    WeChat goes through this, so a volunteer's pasted answer arrives readable instead of unparseable."""
-    return _XML_INVALID.sub("", text)
 
 
 def cdata(text: str) -> str:
