@@ -13,8 +13,6 @@ from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlmodel import Session
-
 from bot.messages import Incoming, Reply
 from bot.privacy import pseudonym
 
@@ -46,10 +44,10 @@ class HandlerServices(Protocol):
 class Context:
     """Everything a handler may use for one message; the classification is computed on demand."""
 
-    def __init__(self, incoming: Incoming, user: User, db: Session, services: HandlerServices) -> None:
+    def __init__(self, incoming: Incoming, user: User, family: object, services: HandlerServices) -> None:
         self.incoming = incoming
         self.user = user
-        self.db = db
+        self.family = family  # a handlers.ports.FamilyPort (bot/families.py); handlers never see the session
         self.services = services
         self._text_override: str | None = None
 

@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select, update
 
 from bot.dispatch import Context, Incoming, Reply
+from bot.families import Family
 from bot.privacy import pseudonym
 from bot.services import get_services
 from bot.storage.db import get_engine, session_scope
@@ -240,7 +241,7 @@ def process(app: Flask, incoming: Incoming, claimed: Claim) -> Reply:
     with session_scope(app) as db:
         user = load_user(db, incoming.openid, claimed.user_id)
         reply = (throttle(db, incoming, claimed, int(app.config["XINGBAN_FAMILY_RATE"]))
-                 or services.dispatcher.dispatch(Context(incoming, user, db, services)))
+                 or services.dispatcher.dispatch(Context(incoming, user, Family(db, user), services)))
         too_long_to_ride_along = claimed.answers_waiting and deliver_waiting_answers(db, user, incoming, reply)
         stored = reply.text or (reply.articles[0]["title"] if reply.articles else "")
         # The ORM's bookkeeping runs before its UPDATE: flushing first keeps SQLite's single write lock

@@ -30,6 +30,7 @@ from handlers.events import (
 from handlers.feedback import UnhelpfulHandler
 from handlers.media import MediaHandler
 from handlers.next_class import JoinCodeHandler, NextSessionHandler
+from handlers.ports import family
 from handlers.reminders import ReminderSwitchHandler
 from handlers.smalltalk import GreetingHandler, ThanksHandler
 
@@ -55,5 +56,5 @@ def build_dispatcher() -> Dispatcher:
 
 def apologise(ctx: Context, exc: Exception) -> Reply:
     """A bug must not leave the parent without an answer; the failure is logged by the dispatcher."""
-    ctx.db.rollback()
+    family(ctx).discard_changes()
     return Reply(text=say("error"), outcome="escalated", intent=None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dispatch import Context, Reply
-from bot.erasure import erase_user
 from bot.wording import say
 from handlers.base import DialogueHandler, IntentHandler, clear_dialogue, set_dialogue
+from handlers.ports import family
 
 CONFIRM_WORDS = ("确认删除", "确定删除", "确认")
 
@@ -26,8 +26,7 @@ class DeleteConfirmHandler(DialogueHandler):
 
     def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
         if ctx.text.strip() in CONFIRM_WORDS:
-            ctx.db.flush()
-            erase_user(ctx.db, ctx.user.openid)
+            family(ctx).erase()
             return Reply(text=say("delete_done"), intent="delete_data")
         clear_dialogue(ctx)
         return Reply(text=say("delete_cancelled"), intent="delete_data")

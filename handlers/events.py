@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
-
 from bot.dispatch import BaseHandler, Context, Reply
-from bot.outbox.schedule import sync_user_reminders
-from bot.storage.models import Centre
 from bot.wording import menu_keys, say
 from handlers.base import set_dialogue
+from handlers.ports import family
 
 CENTRE_SCENE_PREFIX = "centre_"
 
@@ -30,7 +27,7 @@ def join_centre_by_scene(ctx: Context, scene: str) -> str | None:
     if not scene.startswith(CENTRE_SCENE_PREFIX):
         return None
     code = scene[len(CENTRE_SCENE_PREFIX):]
-    centre = ctx.db.exec(select(Centre).where(Centre.code == code)).first()
+    centre = family(ctx).centre_with_code(code)
     if centre is None:
         return say("centre_unknown")
     ctx.user.centre_id = centre.id
@@ -70,7 +67,7 @@ class UnsubscribeHandler(EventHandler):
         ctx.user.followed = False
         ctx.user.reminders_on = False
         ctx.user.dialogue = {}
-        sync_user_reminders(ctx.db, ctx.user)
+        family(ctx).sync_reminders()
         return Reply(outcome="ignored")
 
 

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlmodel import select
-
 from bot.dispatch import BaseHandler, Context, Reply
-from bot.storage.models import Message
 from bot.wording import say
 from handlers.escalation import escalate
+from handlers.ports import family
 
 #: The whole (short) message must be a complaint: "没用过康复机构" must not match.
 UNHELPFUL = re.compile(
@@ -34,11 +32,7 @@ class UnhelpfulHandler(BaseHandler):
         return True if ctx.is_text and is_unhelpful(ctx.text) else None
 
     def handle(self, ctx: Context, found: Any) -> Reply:
-        previous = ctx.db.exec(
-            select(Message).where(Message.user_id == ctx.user.id, Message.outcome != "processing")
-            .order_by(Message.id.desc())  # type: ignore[union-attr]
-        ).first()
-        intent = previous.intent if previous is not None else None
+        intent = family(ctx).last_intent()
         reply = escalate(ctx, "unhelpful", intent, None, lead=say("unhelpful_lead"))
         reply.intent = None  # the complaint itself has no intent; the ticket keeps the guess
         return reply

@@ -10,18 +10,16 @@ import re
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_
-from sqlmodel import Session, select
-
 from bot.dispatch import BaseHandler, Context, Reply
-from bot.storage.classes import Enrolment, TrainingSession
-from bot.storage.models import Centre, User
+from bot.storage.classes import TrainingSession
+from bot.storage.models import User
 from bot.timeutil import utcnow
 from bot.wechat.limits import SHANGHAI
 from bot.when import DayRange, format_span, parse_when
 from bot.wording import say, session_kind_label
 from handlers.answer import answered_by_documents
 from handlers.base import IntentHandler, clear_dialogue
+from handlers.ports import FamilyPort, family
 
 _CODE = re.compile(r"\s*(加入码|机构码|加入机构|加入)?[\s:：]*([A-Za-z0-9_-]{2,32})\s*")
 
@@ -35,34 +33,6 @@ def describe(session: TrainingSession, with_bring: bool = True) -> str:
     if with_bring and session.what_to_bring and not cancelled:
         lines.append(say("session_bring_line", bring=session.what_to_bring))
     return "\n".join(lines)
-
-
-def _visible(user: User) -> Any:
-    """Sessions the family may hear about: its enrolments, and its centre's public lectures."""
-    mine = select(Enrolment.session_id).where(Enrolment.user_id == user.id)
-    clauses = [TrainingSession.id.in_(mine)]  # type: ignore[union-attr]
-    if user.centre_id is not None:
-        clauses.append((TrainingSession.centre_id == user.centre_id) & (TrainingSession.public == True))  # noqa: E712
-    return or_(*clauses)
-
-
-def sessions_between(db: Session, user: User, start: datetime, end: datetime) -> list[TrainingSession]:
-    stmt = select(TrainingSession).where(_visible(user), TrainingSession.starts_at >= start,
-                                         TrainingSession.starts_at < end).order_by(TrainingSession.starts_at)
-    return list(db.exec(stmt).all())
-
-
-def next_sessions(db: Session, user: User, now: datetime) -> tuple[TrainingSession | None, bool]:
-    """The next scheduled session (enrolled first, else a public lecture) and whether it is enrolled."""
-    mine = select(TrainingSession).join(Enrolment, Enrolment.session_id == TrainingSession.id).where(
-        Enrolment.user_id == user.id, TrainingSession.status == "scheduled", TrainingSession.ends_at > now)
-    found = db.exec(mine.order_by(TrainingSession.starts_at).limit(1)).first()  # type: ignore[arg-type]
-    if found is not None or user.centre_id is None:
-        return found, found is not None
-    public = select(TrainingSession).where(TrainingSession.centre_id == user.centre_id,
-                                           TrainingSession.public == True,  # noqa: E712
-                                           TrainingSession.status == "scheduled", TrainingSession.ends_at > now)
-    return db.exec(public.order_by(TrainingSession.starts_at).limit(1)).first(), False  # type: ignore[arg-type]
 
 
 def _day_bounds(span: DayRange) -> tuple[datetime, datetime]:
@@ -80,23 +50,23 @@ class NextSessionHandler(IntentHandler):
         return found
 
     def handle(self, ctx: Context, found: Any) -> Reply:
-        return Reply(text=self.answer(ctx.db, ctx.user, ctx.text, utcnow()), intent="next_session",
+        return Reply(text=self.answer(family(ctx), ctx.user, ctx.text, utcnow()), intent="next_session",
                      confidence=found.confidence)
 
-    def answer(self, db: Session, user: User, text: str, now: datetime) -> str:
+    def answer(self, store: FamilyPort, user: User, text: str, now: datetime) -> str:
         span = parse_when(text, now.astimezone(SHANGHAI).date())
-        upcoming, enrolled = next_sessions(db, user, now)
+        upcoming, enrolled = store.next_session(now)
         if upcoming is None and user.centre_id is None:
             return say("sessions_no_centre")
         tip = "" if user.reminders_on or not enrolled else "\n\n" + say("sessions_reminder_tip")
         head = ""
         if span is not None:
-            listed = sessions_between(db, user, *_day_bounds(span))
+            listed = store.sessions_between(*_day_bounds(span))
             if listed:
                 return say("sessions_in_span", label=span.label) + "\n\n".join(describe(s) for s in listed) + tip
             head = say("sessions_none_in_span", label=span.label)
         if upcoming is None:
-            centre = db.get(Centre, user.centre_id)
+            centre = store.centre(user.centre_id)
             return head + say("sessions_no_classes", centre=centre.name if centre else say("sessions_your_centre"))
         if enrolled:
             return say("sessions_next", head=head) + describe(upcoming) + tip
@@ -111,7 +81,7 @@ class JoinCodeHandler(BaseHandler):
         if match is None:
             return None
         code = match.group(2)
-        centre = ctx.db.exec(select(Centre).where(func.lower(Centre.code) == code.lower())).first()
+        centre = family(ctx).centre_with_code(code, ignore_case=True)
         if centre is None:
             return code if match.group(1) else None
         return centre

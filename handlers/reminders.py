@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.dispatch import Context, Reply
-from bot.outbox.schedule import sync_user_reminders
 from bot.wording import say
 from handlers.base import IntentHandler
+from handlers.ports import family
 
 
 class ReminderSwitchHandler(IntentHandler):
@@ -16,7 +16,6 @@ class ReminderSwitchHandler(IntentHandler):
     def handle(self, ctx: Context, found: Any) -> Reply:
         turn_on = found.intent == "subscribe"
         ctx.user.reminders_on = turn_on
-        ctx.db.flush()
-        sync_user_reminders(ctx.db, ctx.user)
+        family(ctx).sync_reminders()
         return Reply(text=say("reminders_on" if turn_on else "reminders_off"), intent=found.intent,
                      confidence=found.confidence)

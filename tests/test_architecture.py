@@ -95,3 +95,11 @@ def test_bot_reaches_handlers_only_through_the_composition_root() -> None:
 
 def test_the_check_sees_a_cycle() -> None:
     assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_handlers_ask_through_ports_and_never_touch_the_database() -> None:
+    """Handlers read as conversation logic: queries and flush order live behind handlers/ports.py."""
+    database = ("sqlalchemy", "sqlmodel", "bot.storage.db", "bot.erasure", "bot.outbox")
+    touching = sorted(module for module, path in module_files().items() if module.split(".")[0] == "handlers"
+                      for name in imported_names(module, path) if name.startswith(database))
+    assert touching == []
