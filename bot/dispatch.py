@@ -18,6 +18,9 @@ from bot.privacy import pseudonym
 
 if TYPE_CHECKING:
     from bot.storage.models import User
+    from intents.engine import Classification, IntentEngine
+    from knowledge.base import KnowledgeBase
+    from knowledge.eligibility import RuleBook
 
 __all__ = ["BaseHandler", "Context", "Dispatcher", "HandlerServices", "Incoming", "Reply"]
 
@@ -29,13 +32,13 @@ class HandlerServices(Protocol):
     Declared here so this module never imports the services that hold the dispatcher."""
 
     @property
-    def engine(self) -> Any: ...
+    def engine(self) -> IntentEngine: ...
 
     @property
-    def kb(self) -> Any: ...
+    def kb(self) -> KnowledgeBase: ...
 
     @property
-    def rules(self) -> Any: ...
+    def rules(self) -> RuleBook: ...
 
     @property
     def dispatcher(self) -> Dispatcher: ...
@@ -75,7 +78,7 @@ class Context:
         self.__dict__["classification"] = replace(self.classification, intent=intent, decision="answer")
 
     @cached_property
-    def classification(self) -> Any:
+    def classification(self) -> Classification:
         return self.services.engine.classify(self.text)
 
 

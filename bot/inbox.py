@@ -16,7 +16,7 @@ import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 from sqlalchemy import Connection, Table, bindparam, delete, exists, func
@@ -29,6 +29,7 @@ from bot.privacy import pseudonym
 from bot.services import get_services
 from bot.storage.db import get_engine, session_scope
 from bot.storage.models import Message, SharedValue, User
+from bot.storage.shared_state import RedisState
 from bot.tickets import (
     answers_waiting_for,
     has_pending_answers,
@@ -52,7 +53,7 @@ PushFingerprint = tuple[str, str, int]
 
 # The statements every push runs, built once: building SQLAlchemy expressions costs more CPU than
 # running them on SQLite, and a prebuilt statement also keeps its compiled form cached.
-_users, _messages = User.__table__, Message.__table__
+_users, _messages = User.__table__, Message.__table__  # type: ignore[attr-defined]
 # The family's id, and whether volunteer answers wait for them (so most messages skip that query later).
 # The EXISTS names the family through an aliased lookup by openid, never the bare `users.id`: SQLite
 # compiles RETURNING columns unqualified, and a bare `id` inside the subquery binds to ticket_answers.id.
@@ -65,7 +66,7 @@ _USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 _USER_ID = select(_users.c.id).where(_users.c.openid == bindparam("openid"))
 _MESSAGE_BY_KEY = select(_messages).where(_messages.c.user_id == bindparam("user_id"),
                                           _messages.c.dedup_key == bindparam("dedup_key"))
-_shared = SharedValue.__table__
+_shared = SharedValue.__table__  # type: ignore[attr-defined]
 _PUSH_BODY = select(_shared.c.value).where(_shared.c.key == bindparam("key"))
 _PURGE_PUSHES = delete(_shared).where(_shared.c.key >= "push:", _shared.c.key < bindparam("upto"))
 _RECENT = select(func.count()).select_from(_messages).where(
@@ -145,14 +146,14 @@ def remember_push_in_redis(app: Flask, push: PushFingerprint) -> bool:
     """With Redis, SET NX with the window as expiry. False when there is no Redis or it is down: then the
     database remembers (a replay is refused either way)."""
     shared = get_services(app).shared
-    client = getattr(shared, "redis", None)
-    if client is None:
+    if not isinstance(shared, RedisState):
         return False
+    client = shared.redis
     key, digest, expires = push
     try:
         if client.set(f"xingban:{key}", digest, nx=True, ex=max(1, expires - int(time.time()))):
             return True
-        earlier = client.get(f"xingban:{key}")
+        earlier = cast(bytes | None, client.get(f"xingban:{key}"))  # no decode_responses: bytes
     except shared.errors:
         log.warning("redis unavailable for the replay memory; using the database")
         return False

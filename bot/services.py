@@ -8,22 +8,29 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache, cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, cast
 
 from flask import Flask, current_app
 
 from bot.dispatch import Dispatcher
 
+if TYPE_CHECKING:  # loaded lazily at run time: importing the NLU costs seconds
+    from bot.storage.shared_state import DatabaseState, RedisState
+    from bot.wechat.client import WeChatApiClient
+    from intents.engine import IntentEngine
+    from knowledge.base import KnowledgeBase
+    from knowledge.eligibility import RuleBook
+
 
 @cache
-def load_engine(cache_dir: str) -> Any:
+def load_engine(cache_dir: str) -> IntentEngine:
     from intents import load_engine as _load
 
     return _load(Path(cache_dir))
 
 
 @cache
-def load_kb(cache_dir: str) -> Any:
+def load_kb(cache_dir: str) -> KnowledgeBase:
     from knowledge import load_knowledge_base
 
     engine = load_engine(cache_dir)
@@ -31,7 +38,7 @@ def load_kb(cache_dir: str) -> Any:
 
 
 @cache
-def load_rules() -> Any:
+def load_rules() -> RuleBook:
     from knowledge.eligibility import load_rulebook
 
     return load_rulebook()
@@ -48,25 +55,25 @@ class Services:
         self.executor = ThreadPoolExecutor(max_workers=8, thread_name_prefix="xingban-reply")
 
     @cached_property
-    def engine(self) -> Any:
+    def engine(self) -> IntentEngine:
         return load_engine(self.cache_dir)
 
     @cached_property
-    def kb(self) -> Any:
+    def kb(self) -> KnowledgeBase:
         return load_kb(self.cache_dir)
 
     @cached_property
-    def rules(self) -> Any:
+    def rules(self) -> RuleBook:
         return load_rules()
 
     @cached_property
-    def shared(self) -> Any:
+    def shared(self) -> DatabaseState | RedisState:
         from bot.storage.shared_state import make_shared_state
 
         return make_shared_state(self.app)
 
     @cached_property
-    def client(self) -> Any:
+    def client(self) -> WeChatApiClient:
         """One WeChat client per process; the token and its refresh lock are shared by all workers."""
         from bot.wechat.client import WeChatApiClient
 
@@ -85,4 +92,4 @@ class Services:
 
 
 def get_services(app: Flask | None = None) -> Services:
-    return (app or current_app).extensions["xingban"]
+    return cast(Services, (app or current_app).extensions["xingban"])
