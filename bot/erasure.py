@@ -104,11 +104,11 @@ def forget_in_audit(db: Session, user_id: int, ticket_ids: list[int], openid: st
     """Audit rows keep their action, actor and time, but no longer name the family or its tickets."""
     from bot.storage.accounts import AuditLog
 
-    table = AuditLog.__table__
+    table = AuditLog.__table__  # type: ignore[attr-defined]
     for kind, targets in (("ticket", [f"ticket:{t}" for t in ticket_ids]),
                           ("family", [f"family:{pseudonym(openid)}"])):
         if targets:
-            db.exec(update(table).where(table.c.target.in_(targets))  # type: ignore[call-overload]
+            db.exec(update(table).where(table.c.target.in_(targets))
                     .values(target=f"{kind}:{ERASED}", detail=""))
     details = [f"user:{user_id}"] + [f"ticket:{t}" for t in ticket_ids]
-    db.exec(update(table).where(table.c.detail.in_(details)).values(detail=""))  # type: ignore[call-overload]
+    db.exec(update(table).where(table.c.detail.in_(details)).values(detail=""))

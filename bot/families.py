@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.erasure import erase_user
 from bot.outbox.schedule import sync_user_reminders
@@ -34,8 +34,8 @@ class Family:
         matches = func.lower(Centre.code) == code.lower() if ignore_case else Centre.code == code
         return self.db.exec(select(Centre).where(matches)).first()
 
-    def centre(self, centre_id: int) -> Centre | None:
-        return self.db.get(Centre, centre_id)
+    def centre(self, centre_id: int | None) -> Centre | None:
+        return self.db.get(Centre, centre_id) if centre_id is not None else None
 
     def _visible(self) -> Any:
         mine = select(Enrolment.session_id).where(Enrolment.user_id == self.user.id)
@@ -46,12 +46,12 @@ class Family:
 
     def sessions_between(self, start: datetime, end: datetime) -> list[TrainingSession]:
         stmt = select(TrainingSession).where(self._visible(), TrainingSession.starts_at >= start,
-                                             TrainingSession.starts_at < end).order_by(TrainingSession.starts_at)
+                                             col(TrainingSession.starts_at) < end).order_by(col(TrainingSession.starts_at))
         return list(self.db.exec(stmt).all())
 
     def next_session(self, now: datetime) -> tuple[TrainingSession | None, bool]:
         user, db = self.user, self.db
-        mine = select(TrainingSession).join(Enrolment, Enrolment.session_id == TrainingSession.id).where(
+        mine = select(TrainingSession).join(Enrolment, col(Enrolment.session_id) == col(TrainingSession.id)).where(
             Enrolment.user_id == user.id, TrainingSession.status == "scheduled", TrainingSession.ends_at > now)
         found = db.exec(mine.order_by(TrainingSession.starts_at).limit(1)).first()  # type: ignore[arg-type]
         if found is not None or user.centre_id is None:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Exists, bindparam, exists, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.privacy import pseudonym
 from bot.storage.accounts import TicketAnswer
@@ -44,7 +44,7 @@ def window_open(user: User, now: datetime | None = None) -> bool:
 
 def claim_ticket(db: Session, ticket_id: int, staff_id: int) -> bool:
     """One statement, so two volunteers clicking at once cannot both win. Commits."""
-    result = db.exec(update(Ticket).where(Ticket.id == ticket_id, Ticket.status == "open")  # type: ignore[call-overload]
+    result = db.exec(update(Ticket).where(col(Ticket.id) == ticket_id, col(Ticket.status) == "open")
                      .values(status="claimed", claimed_by=staff_id))
     db.commit()
     return result.rowcount == 1
@@ -52,8 +52,8 @@ def claim_ticket(db: Session, ticket_id: int, staff_id: int) -> bool:
 
 def release_ticket(db: Session, ticket_id: int, staff_id: int) -> bool:
     """Give a claimed ticket back to the queue (only its holder). Commits."""
-    result = db.exec(update(Ticket).where(  # type: ignore[call-overload]
-        Ticket.id == ticket_id, Ticket.status == "claimed", Ticket.claimed_by == staff_id,
+    result = db.exec(update(Ticket).where(
+        col(Ticket.id) == ticket_id, col(Ticket.status) == "claimed", col(Ticket.claimed_by) == staff_id,
     ).values(status="open", claimed_by=None))
     db.commit()
     return result.rowcount == 1
@@ -70,13 +70,13 @@ def answer_ticket(db: Session, ticket_id: int, staff_id: int, text: str, client:
     text = text.strip()
     if not text or len(text) > MAX_ANSWER_CHARS:
         raise TicketError(f"answer must be 1-{MAX_ANSWER_CHARS} characters")
-    moved = db.exec(update(Ticket).where(  # type: ignore[call-overload]
-        Ticket.id == ticket_id, Ticket.status == "claimed", Ticket.claimed_by == staff_id,
+    moved = db.exec(update(Ticket).where(
+        col(Ticket.id) == ticket_id, col(Ticket.status) == "claimed", col(Ticket.claimed_by) == staff_id,
     ).values(status="sending", answer=text, answered_at=now))
     if moved.rowcount != 1:
         db.rollback()
         raise TicketError("ticket is not claimed by you")
-    ticket = db.get(Ticket, ticket_id)
+    ticket = db.get_one(Ticket, ticket_id)  # the UPDATE above just matched it
     db.refresh(ticket)
     user = db.get(User, ticket.user_id)
     answer = TicketAnswer(ticket_id=ticket_id, user_id=ticket.user_id, staff_id=staff_id, text=text, created_at=now)
@@ -121,12 +121,12 @@ def _take(db: Session, user: User, now: datetime, budget_bytes: int | None,
         text = format_answer(row.ticket_id, row.text)
         if budget_bytes is not None and used + len(text.encode("utf-8")) + 2 > budget_bytes:
             continue
-        taken = db.exec(update(TicketAnswer).where(  # type: ignore[call-overload]
-            TicketAnswer.id == row.id, TicketAnswer.status == "pending",
+        taken = db.exec(update(TicketAnswer).where(
+            col(TicketAnswer.id) == row.id, col(TicketAnswer.status) == "pending",
         ).values(status="delivered", channel=channel, delivered_at=now, last_error=None))
         if taken.rowcount != 1:
             continue
-        db.exec(update(Ticket).where(Ticket.id == row.ticket_id, Ticket.status == "waiting_parent")  # type: ignore[call-overload]
+        db.exec(update(Ticket).where(col(Ticket.id) == row.ticket_id, col(Ticket.status) == "waiting_parent")
                 .values(status="answered"))
         taken_rows.append((row.id or 0, row.ticket_id, text))
         used += len(text.encode("utf-8")) + 2
@@ -135,7 +135,7 @@ def _take(db: Session, user: User, now: datetime, budget_bytes: int | None,
 
 def answers_waiting_for(user_id: Any) -> Exists:
     """SQL: volunteer answers are waiting for this family (a column or a bind parameter)."""
-    answers = TicketAnswer.__table__
+    answers = TicketAnswer.__table__  # type: ignore[attr-defined]
     return exists().where(answers.c.user_id == user_id, answers.c.status == "pending")
 
 
@@ -165,10 +165,10 @@ def send_pending_answers(app: Any, openid: str, client: Any) -> int:
         log.warning("waiting answers not delivered to %s: errcode=%s", pseudonym(openid), exc.errcode)
         with session_scope(app) as db:
             for answer_id, ticket_id, _text in taken:
-                db.exec(update(TicketAnswer).where(TicketAnswer.id == answer_id)  # type: ignore[call-overload]
+                db.exec(update(TicketAnswer).where(col(TicketAnswer.id) == answer_id)
                         .values(status="pending", channel=None, delivered_at=None,
                                 last_error=f"errcode={exc.errcode}"[:200]))
-                db.exec(update(Ticket).where(Ticket.id == ticket_id)  # type: ignore[call-overload]
+                db.exec(update(Ticket).where(col(Ticket.id) == ticket_id)
                         .values(status="waiting_parent"))
         return 0
 
@@ -176,8 +176,8 @@ def send_pending_answers(app: Any, openid: str, client: Any) -> int:
 def overdue_tickets(db: Session, hours: float, now: datetime | None = None) -> list[Ticket]:
     """Open (unclaimed) tickets older than `hours`, oldest first."""
     cutoff = (now or utcnow()) - timedelta(hours=hours)
-    stmt = select(Ticket).where(Ticket.status == "open", Ticket.created_at < cutoff).order_by(Ticket.created_at)
-    return list(db.exec(stmt).all())  # type: ignore[arg-type]
+    stmt = select(Ticket).where(col(Ticket.status) == "open", col(Ticket.created_at) < cutoff).order_by(col(Ticket.created_at))
+    return list(db.exec(stmt).all())
 
 
 @dataclass
@@ -214,7 +214,7 @@ def open_tickets_with_context(db: Session, hours: float, statuses: tuple[str, ..
     """Active tickets, oldest first, each with the family's last 10 messages. With `visible_to` (a
     volunteer's id) only the unclaimed queue and that volunteer's own tickets."""
     stmt = (select(Ticket).where(Ticket.status.in_(statuses))  # type: ignore[attr-defined]
-            .order_by(Ticket.created_at).limit(limit))
+            .order_by(col(Ticket.created_at)).limit(limit))
     if visible_to is not None:
         stmt = stmt.where(visible_clause(visible_to))
     return [view_ticket(db, ticket, hours, now) for ticket in db.exec(stmt).all()]

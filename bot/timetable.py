@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.outbox.schedule import insert_ignore, notice_due, reminder_due, schedule_enrolment
 from bot.storage.classes import KINDS, Enrolment, PushAudit, Reminder, SessionSeries, TrainingSession
@@ -76,7 +76,7 @@ def enrol(db: Session, user: User, target: TrainingSession | SessionSeries,
     """Book a family on a session, or on every future session of a series; creates its reminders."""
     now = now or utcnow()
     series = target if isinstance(target, SessionSeries) else None
-    sessions = series_sessions(db, series, now) if series else [target]
+    sessions = series_sessions(db, target, now) if isinstance(target, SessionSeries) else [target]
     created = []
     for session in sessions:
         if session.status != "scheduled":
@@ -104,11 +104,11 @@ def enrolled_users(db: Session, target: TrainingSession | SessionSeries) -> list
     """Families booked on a session, or on any session of a series, who still follow the account."""
     booked = select(Enrolment.user_id)
     if isinstance(target, SessionSeries):
-        booked = booked.join(TrainingSession, TrainingSession.id == Enrolment.session_id).where(
+        booked = booked.join(TrainingSession, col(TrainingSession.id) == col(Enrolment.session_id)).where(
             TrainingSession.series_id == target.id)
     else:
         booked = booked.where(Enrolment.session_id == target.id)
-    stmt = select(User).where(User.id.in_(booked), User.followed == True).order_by(User.id)  # type: ignore[union-attr] # noqa: E712
+    stmt = select(User).where(col(User.id).in_(booked), col(User.followed) == True).order_by(col(User.id)) # noqa: E712
     return list(db.exec(stmt).all())
 
 
@@ -121,8 +121,8 @@ def _notify(db: Session, session: TrainingSession | None, users: list[User], key
 
 
 def _cancel_pending(db: Session, session: TrainingSession, reason: str, key_prefix: str = "r:") -> None:
-    db.exec(update(Reminder).where(  # type: ignore[call-overload]
-        Reminder.session_id == session.id, Reminder.status == "pending", Reminder.key.startswith(key_prefix),
+    db.exec(update(Reminder).where(
+        col(Reminder.session_id) == session.id, col(Reminder.status) == "pending", col(Reminder.key).startswith(key_prefix),
     ).values(status="cancelled", last_error=reason))
 
 
@@ -178,7 +178,7 @@ def push_notice(db: Session, staff_name: str, target: TrainingSession | SessionS
     if not text:
         raise ValueError("empty notice")
     is_series = isinstance(target, SessionSeries)
-    upcoming = series_sessions(db, target, now)[:1] if is_series else [target]  # type: ignore[arg-type]
+    upcoming = series_sessions(db, target, now)[:1] if isinstance(target, SessionSeries) else [target]
     audit = PushAudit(staff_name=staff_name[:64], text=text, created_at=now,
                       session_id=None if is_series else target.id, series_id=target.id if is_series else None)
     db.add(audit)

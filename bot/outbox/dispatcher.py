@@ -25,7 +25,7 @@ from typing import Any
 
 from flask import Flask
 from sqlalchemy import or_, select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.outbox.job import Job
 from bot.outbox.mark import Outcome, mark_outcomes
@@ -63,7 +63,7 @@ class OutboxDispatcher:
         token = f"{self.owner}:{uuid.uuid4().hex[:10]}"
         due = (select(Reminder.id).where(  # type: ignore[call-overload]
             Reminder.status == "pending", Reminder.next_attempt_at <= now,
-            or_(Reminder.lease_until.is_(None), Reminder.lease_until < now),  # type: ignore[union-attr]
+            or_(col(Reminder.lease_until).is_(None), col(Reminder.lease_until) < now),
         ).order_by(Reminder.next_attempt_at).limit(self.batch_size))
         if self.engine.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
@@ -151,5 +151,5 @@ class OutboxDispatcher:
 def dead_letters(db: Session, include_failed: bool = True, limit: int = 200) -> list[Reminder]:
     """Rows staff must look at: retries used up (`dead`) and, by default, refused ones (`failed`)."""
     states = ("dead", "failed") if include_failed else ("dead",)
-    stmt = select(Reminder).where(Reminder.status.in_(states)).order_by(Reminder.id.desc()).limit(limit)  # type: ignore[attr-defined]
+    stmt = select(Reminder).where(col(Reminder.status).in_(states)).order_by(col(Reminder.id).desc()).limit(limit)
     return list(db.exec(stmt).scalars())  # type: ignore[call-overload]

@@ -7,7 +7,7 @@ with its current time and place; notices carry their own text (written when the 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from bot.outbox.job import Job
 from bot.storage.classes import Reminder, TrainingSession
@@ -23,7 +23,7 @@ def load_jobs(db: Session, token: str) -> list[Job]:
     stmt = (select(Reminder, User, TrainingSession)
             .join(User, User.id == Reminder.user_id)  # type: ignore[arg-type]
             .outerjoin(TrainingSession, TrainingSession.id == Reminder.session_id)  # type: ignore[arg-type]
-            .where(Reminder.lease_owner == token).order_by(Reminder.id))
+            .where(col(Reminder.lease_owner) == token).order_by(col(Reminder.id)))
     jobs = []
     for row, user, session in db.exec(stmt).all():  # type: ignore[call-overload]
         jobs.append(Job(

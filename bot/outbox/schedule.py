@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select, update
+from sqlmodel import Session, col, select, update
 
 from bot.storage.classes import Enrolment, Reminder, TrainingSession
 from bot.storage.models import User
@@ -106,17 +106,17 @@ def sync_user_reminders(db: Session, user: User, now: datetime | None = None) ->
     """Make the outbox match `user.reminders_on`: create/re-arm rows when on, cancel pending ones when off."""
     now = now or utcnow()
     if not wants_reminders(user):
-        result = db.exec(update(Reminder).where(  # type: ignore[call-overload]
-            Reminder.user_id == user.id, Reminder.kind == "reminder", Reminder.status == "pending",
+        result = db.exec(update(Reminder).where(
+            col(Reminder.user_id) == user.id, col(Reminder.kind) == "reminder", col(Reminder.status) == "pending",
         ).values(status="cancelled", last_error="reminders off"))
         return -(result.rowcount or 0)
-    sessions = db.exec(select(TrainingSession).join(Enrolment, Enrolment.session_id == TrainingSession.id).where(
+    sessions = db.exec(select(TrainingSession).join(Enrolment, col(Enrolment.session_id) == col(TrainingSession.id)).where(
         Enrolment.user_id == user.id, TrainingSession.status == "scheduled", TrainingSession.starts_at > now)).all()
     rows = [row for session in sessions for row in reminder_rows(user, session, now)]
     created = insert_ignore(db, rows)
     for row in rows:  # rows cancelled by an earlier "off" come back
-        db.exec(update(Reminder).where(  # type: ignore[call-overload]
-            Reminder.key == row["key"], Reminder.status == "cancelled",
+        db.exec(update(Reminder).where(
+            col(Reminder.key) == row["key"], col(Reminder.status) == "cancelled",
         ).values(status="pending", due_at=row["due_at"], next_attempt_at=row["due_at"], attempts=0,
                  last_error=None, lease_owner=None, lease_until=None))
     return created

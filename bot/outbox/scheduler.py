@@ -16,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy import Engine, or_, select, update
+from sqlmodel import col
 
 from bot.outbox.dispatcher import OutboxDispatcher
 
@@ -56,23 +57,23 @@ def purge_old_texts(app: Flask, now: datetime | None = None) -> dict[str, int]:
         return {"messages_purged": 0}
     cutoff = (now or utcnow()) - timedelta(days=days)
     old_messages = select(Message.id).where(  # type: ignore[call-overload]
-        Message.created_at < cutoff, or_(Message.text != "", Message.reply_text.is_not(None))  # type: ignore[union-attr]
+        col(Message.created_at) < cutoff, or_(col(Message.text) != "", col(Message.reply_text).is_not(None))
     ).limit(PURGE_BATCH)
     purged = 0
     while True:
         with session_scope(app) as db:
             ids = list(db.scalars(old_messages).all())
             if ids:
-                db.exec(update(Message).where(Message.id.in_(ids)).values(text="", reply_text=None))  # type: ignore[call-overload,union-attr]
+                db.exec(update(Message).where(col(Message.id).in_(ids)).values(text="", reply_text=None))
         purged += len(ids)
         if len(ids) < PURGE_BATCH:
             break
     with session_scope(app) as db:
-        answers = db.exec(update(TicketAnswer).where(  # type: ignore[call-overload]
-            TicketAnswer.created_at < cutoff, TicketAnswer.status == "delivered", TicketAnswer.text != "",
+        answers = db.exec(update(TicketAnswer).where(
+            col(TicketAnswer.created_at) < cutoff, col(TicketAnswer.status) == "delivered", col(TicketAnswer.text) != "",
         ).values(text="")).rowcount
-        tickets = db.exec(update(Ticket).where(  # type: ignore[call-overload]
-            Ticket.answered_at < cutoff, Ticket.status.in_(("answered", "closed")),  # type: ignore[union-attr,attr-defined]
+        tickets = db.exec(update(Ticket).where(
+            col(Ticket.answered_at) < cutoff, col(Ticket.status).in_(("answered", "closed")),
             Ticket.answer.is_not(None),  # type: ignore[union-attr]
         ).values(answer=None)).rowcount
     engine: Engine = get_engine(app)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 from threading import Thread
-from typing import Any
+from typing import Any, cast
 
 import requests
 from flask import Flask, Response, jsonify, render_template, request
@@ -305,19 +305,19 @@ class SandboxControl:
 
     def sent(self, api: str | None = None, touser: str | None = None) -> list[dict[str, Any]]:
         params = {k: v for k, v in (("api", api), ("touser", touser)) if v is not None}
-        return self._control("GET", "sent", params=params)
+        return cast(list[dict[str, Any]], self._control("GET", "sent", params=params))
 
     def stats(self) -> dict[str, Any]:
-        return self._control("GET", "stats")
+        return cast(dict[str, Any], self._control("GET", "stats"))
 
     def calls(self, api: str) -> int:
-        return self.stats()["calls"].get(api, 0)
+        return int(self.stats()["calls"].get(api, 0))
 
     def inject_fault(self, api: str, errcode: int | None = None, count: int = 1, touser: str | None = None,
                      delay_ms: int = 0, http_status: int | None = None) -> dict[str, Any]:
-        return self._control("POST", "faults", json={"api": api, "errcode": errcode, "count": count,
-                                                     "touser": touser, "delay_ms": delay_ms,
-                                                     "http_status": http_status})
+        fault = {"api": api, "errcode": errcode, "count": count, "touser": touser, "delay_ms": delay_ms,
+                 "http_status": http_status}
+        return cast(dict[str, Any], self._control("POST", "faults", json=fault))
 
     def reset(self) -> None:
         self._control("POST", "reset")
@@ -332,7 +332,7 @@ class SandboxControl:
         self._control("POST", "follow", json={"openid": openid})
 
     def state(self) -> dict[str, Any]:
-        return self._control("GET", "state")
+        return cast(dict[str, Any], self._control("GET", "state"))
 
 
 class _QuietHandler(WSGIRequestHandler):

@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import event, make_url
@@ -135,14 +135,14 @@ def init_app(app: Flask) -> None:
 
 
 def get_engine(app: Flask | None = None) -> Engine:
-    return (app or current_app).extensions["db_engine"]
+    return cast(Engine, (app or current_app).extensions["db_engine"])
 
 
 def get_session() -> Session:
     """The session of the current app context, opened on first use."""
     if "db_session" not in g:
         g.db_session = Session(get_engine(), expire_on_commit=False)
-    return g.db_session
+    return cast(Session, g.db_session)
 
 
 @contextmanager

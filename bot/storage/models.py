@@ -116,7 +116,7 @@ class IdCounter(SQLModel, table=True):
     value: int = 0
 
 
-_counters = IdCounter.__table__
+_counters = IdCounter.__table__  # type: ignore[attr-defined]
 _NEXT_NUMBER = (update(_counters).where(_counters.c.name == bindparam("counter"))
                 .values(value=_counters.c.value + 1).returning(_counters.c.value))
 
@@ -134,4 +134,4 @@ def next_number(conn: Connection, name: str, table: Table) -> int:
 def _number_ticket(_mapper: object, conn: Connection, ticket: Ticket) -> None:
     """Ticket numbers come from the counter, so a number a parent was told is never given again."""
     if ticket.id is None:
-        ticket.id = next_number(conn, "tickets", Ticket.__table__)
+        ticket.id = next_number(conn, "tickets", Ticket.__table__)  # type: ignore[attr-defined]

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from typing import Any
+from typing import Any, cast
 
 import requests
 from wechatpy import WeChatClient
@@ -135,14 +135,14 @@ class WeChatApiClient(WeChatClient):
         token = self.session.get(self.access_token_key)
         expires_at = self.session.get(self._expires_key) or self.expires_at
         if token and expires_at and expires_at - time.time() > 60:
-            return token
+            return cast(str, token)
         with self._token_lock_held():
             token = self.session.get(self.access_token_key)
             expires_at = self.session.get(self._expires_key) or self.expires_at
             if not (token and expires_at and expires_at - time.time() > 60):
                 self.fetch_access_token()
                 token = self.session.get(self.access_token_key)
-        return token
+        return cast(str, token)
 
     def fetch_access_token(self) -> dict[str, Any]:
         """Fetch a token from `base_url` (wechatpy hard-codes api.weixin.qq.com), with a timeout.
@@ -163,7 +163,7 @@ class WeChatApiClient(WeChatClient):
         if res.status_code >= 400:
             raise WeChatSendError(None, f"HTTP {res.status_code}", classify_http_status(res.status_code), api)
         try:
-            result = res.json()
+            result: dict[str, Any] = res.json()
         except ValueError:
             raise WeChatSendError(None, "token answer is not JSON", RETRY, api) from None
         code = int(result.get("errcode") or 0)

@@ -100,8 +100,9 @@ def check_body(body: bytes) -> None:
 def decrypt_body(crypto: WeChatCrypto, body: bytes, args: dict[str, str]) -> str:
     """Decrypt a safe-mode push against msg_signature; any failure is the sender's fault (400/403)."""
     try:
-        return crypto.decrypt_message(body, args.get("msg_signature", ""), args.get("timestamp", ""),
-                                      args.get("nonce", ""))
+        plain: str = crypto.decrypt_message(body, args.get("msg_signature", ""), args.get("timestamp", ""),
+                                            args.get("nonce", ""))
+        return plain
     except InvalidSignatureException:
         raise ProtocolError(403, "bad msg_signature") from None
     except Exception:  # noqa: BLE001 - base64, padding, xml and appid errors all mean bad ciphertext
@@ -257,7 +258,8 @@ def render_reply(reply: Reply, envelope: Envelope, now: float | None = None) -> 
 
 
 def encrypt_reply(crypto: WeChatCrypto, xml: str, args: dict[str, str]) -> str:
-    return crypto.encrypt_message(xml, args.get("nonce", ""), args.get("timestamp"))
+    encrypted: str = crypto.encrypt_message(xml, args.get("nonce", ""), args.get("timestamp"))
+    return encrypted
 
 
 def sign(token: str, *parts: str) -> str:

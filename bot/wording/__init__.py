@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -18,12 +18,12 @@ HERE = Path(__file__).parent
 
 @cache
 def _replies() -> dict[str, Any]:
-    return yaml.safe_load((HERE / "replies.yaml").read_text(encoding="utf-8"))
+    return cast(dict[str, Any], yaml.safe_load((HERE / "replies.yaml").read_text(encoding="utf-8")))
 
 
 @cache
 def menu_layout() -> list[dict[str, Any]]:
-    return yaml.safe_load((HERE / "menu.yaml").read_text(encoding="utf-8"))["buttons"]
+    return cast(list[dict[str, Any]], yaml.safe_load((HERE / "menu.yaml").read_text(encoding="utf-8"))["buttons"])
 
 
 def menu_keys() -> dict[str, str]:
@@ -56,7 +56,7 @@ def region_choices() -> list[str]:
 
 
 def intent_label(intent: str) -> str:
-    return _replies()["intent_labels"].get(intent, intent)
+    return str(_replies()["intent_labels"].get(intent, intent))
 
 
 def session_kind_labels() -> dict[str, str]:
