@@ -24,6 +24,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/xingban kb check
 	$(BIN)/xingban kb coverage
 	$(BIN)/python -m pytest
