@@ -99,9 +99,7 @@ def decided_reasons(policy: Policy, rule: Rule | None, profile: Any) -> list[Rea
         rule, values = ranked[0]
         reasons = [r for item, v in zip(rule.when.top_items(), values, strict=True) if v is False
                    for r in _failure(item, False, rule.status, profile)]
-        failed = {c.field for item, v in zip(rule.when.top_items(), values, strict=True) if v is False
-                  for c in item.conditions()}
-        return reasons[:1] + _other_band(rule, failed, ranked[1:]) + reasons[1:] + _notes(policy.not_eligible_notes)
+        return reasons[:1] + _other_band(rule, values, ranked[1:]) + reasons[1:] + _notes(policy.not_eligible_notes)
     if rule.status == "not_covered":  # the document does not speak about this family: its notes say so
         return _notes(rule.notes, profile=profile)
     if rule.status != "eligible":  # a refusal names what fails ("不符合：…"), not the facts around it
@@ -150,19 +148,32 @@ def _ranked_rules(policy: Policy, profile: Any) -> list[tuple[Rule, list]]:
 OTHER_BAND_MAX_CHARS = 60
 
 
-def _other_band(nearest: Rule, failed_fields: set[str], others: list[tuple[Rule, list]]) -> list[Reason]:
-    """An 8-year-old told "the condition is under 7" wonders about the under-9 band: when another band
-    relaxes the very fact that failed (age under 9) but fails on others, name that band's own conditions."""
+def _other_band(nearest: Rule, nearest_values: list, others: list[tuple[Rule, list]]) -> list[Reason]:
+    """An 8-year-old told "the condition is under 7" wonders about the under-9 band: when another band sets
+    a different threshold on a fact the nearest band tests, and fails too, name its own conditions."""
     shared = set(map(repr, nearest.when.top_items()))
+    truth = _truth_by_field(zip(nearest.when.top_items(), nearest_values, strict=True))
     for rule, values in others:
         own = [(item, v) for item, v in zip(rule.when.top_items(), values, strict=True) if repr(item) not in shared]
-        relaxes = any(v is True and failed_fields & {c.field for c in item.conditions()} for item, v in own)
-        if relaxes and any(v is False for _, v in own):
+        theirs = _truth_by_field(own)
+        # another condition on a fact the nearest band also tests, and the nearest failed or it holds
+        alternative = any(False in (truth[f], theirs[f]) for f in truth.keys() & theirs.keys())
+        if alternative and any(v is False for _, v in own):
             failed = next(item for item, v in own if v is False)
             text = f"另一档要求“{'、'.join(_plain_condition(item) for item, _ in own)}”，孩子不满足"
             if len(text) <= OTHER_BAND_MAX_CHARS:  # a band with many conditions confuses more than it helps
                 return [reason_from(text, _first_source(failed, None))]
     return []
+
+
+def _truth_by_field(items: Any) -> dict[str, Any]:
+    """field -> whether the (single-field) condition on it holds, for the items that test one field."""
+    out: dict[str, Any] = {}
+    for item, value in items:
+        fields = {c.field for c in item.conditions()}
+        if len(fields) == 1 and value is not None:
+            out[fields.pop()] = value
+    return out
 
 
 def _plain_condition(item: Expr) -> str:
