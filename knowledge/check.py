@@ -19,6 +19,7 @@ from knowledge.yamlload import KnowledgeError, line_of, load_yaml
 _SPACE = re.compile(r"\s+")
 # A figure a quote states and the answer does not say (knowledge/figures.py) fails `kb check`.
 MISSING_FIGURE_IS_ERROR = True
+_KEY = re.compile(r"^(?:- )?\s*[a-z_]+:")  # an entry's field (`omits:`, `sources:`), not a list item
 
 
 def squash(text: str) -> str:
@@ -91,14 +92,16 @@ def _has_reason(entry: Entry, item: str) -> bool:
         lines = entry.path.read_text(encoding="utf-8").splitlines()
     except OSError:
         return False
+    inside = False  # within the entry's `omits:` block
     for number in range(max(entry.line - 1, 0), len(lines)):
         line = lines[number]
         if number >= entry.line and line.startswith("- "):
             break
-        if item in line and "omits" not in line.split(item)[0][-3:]:
-            head = line.split("#", 1)
-            if item in head[0] and (len(head) > 1 or (number and lines[number - 1].strip().startswith("#"))):
-                return True
+        head = line.split("#", 1)
+        if _KEY.match(head[0]):
+            inside = head[0].strip().startswith("omits:")
+        if inside and item in head[0] and (len(head) > 1 or lines[number - 1].strip().startswith("#")):
+            return True
     return False
 
 

@@ -33,7 +33,7 @@ _UNIT_OF = {u: (cls, mult) for u, cls, mult in _UNITS}
 _NUM = r"(?:\d+(?:\.\d+)?万?|[零〇一二两三四五六七八九十百千万]+)"
 _DASH = r"\s*(?:—+|－|-|–|~|～|至|到)\s*"
 # A figure: number, optional range end, optional 万 multiplier sits inside _NUM, then the unit.
-_FIGURE = re.compile(rf"(?<![\d.])(?P<a>{_NUM})(?:{_DASH}(?P<b>{_NUM}))?\s*(?P<unit>{_UNIT_ALT})")
+_FIGURE = re.compile(rf"(?<![\d.])(?P<a>{_NUM})(?:{_DASH}(?P<b>{_NUM}))?\s*(?:以上|以下|左右|多|余)?\s*(?P<unit>{_UNIT_ALT})")
 _DATE = re.compile(r"(?<![\d.])(?:(?P<y>\d{4})\s*年\s*)?(?P<m>\d{1,2})\s*月(?:\s*(?P<d>\d{1,2})\s*[日号])?")
 # Words that begin with a numeral and a unit but state no figure.
 _WORDS = ("一次性", "一年一", "一人一", "一个", "一项", "一所", "一家", "一名", "一人", "一次", "一年", "一天",

@@ -215,6 +215,8 @@ def test_figure_in_quote_missing_from_answer(tree: Path, path: str, old: str, ne
     ("入学率达到99%", "入学率≥95%（人数/人数*100%）", ["95%"]),  # *100% is a formula
     ("", "公益慈善等三次分配参与托养事业", []),
     ("文号如下", "诸政办发〔2023〕38号", []),  # a document number is not a figure
+    ("每个县都有定点机构", "实现30万以上人口的县均设有", ["300000人"]),  # 以上 between number and unit
+    ("30万以上人口的县", "实现30万以上人口的县均设有", []),
 ])
 def test_figure_rule_table(answer: str, quote: str, missing: list[str]) -> None:
     from knowledge.figures import missing_figures
