@@ -75,14 +75,14 @@ def check_figures(entry: Entry) -> list[str]:
     problems: list[str] = []
     for cite in entry.sources:
         for _, surface in missing_figures([cite.quote], entry.answer, entry.omits):
-            problems.append(f"{entry.path}:{cite.line}: entry {entry.id} quotes {surface!r} but the answer does "
+            problems.append(f'{entry.path}:{cite.line}: entry {entry.id} quotes "{surface}" but the answer does '
                             f"not say it (add it to the answer, or to `omits:` with a # reason)")
     where = f"{entry.path}:{entry.line}"
     for item in stale_omits([c.quote for c in entry.sources], entry.omits):
-        problems.append(f"{where}: {entry.id} omits {item!r}, which none of its quotes states")
+        problems.append(f'{where}: entry {entry.id} omits "{item}", which none of its quotes states')
     for item in entry.omits:
         if not _has_reason(entry, item):
-            problems.append(f"{where}: {entry.id} omits {item!r} without a # reason on its line")
+            problems.append(f'{where}: entry {entry.id} omits "{item}" without a # reason on its line')
     return problems
 
 
