@@ -100,6 +100,15 @@ class RuleBook:
                 chosen.rule.id if chosen.rule else None, dict(chosen.amounts),
                 reasons=decided_reasons(policy, chosen.rule, p))
         missing = _order_missing(policy, p, cands)
+        probes = self._probes(policy, p, missing[0]) if len(missing) == 1 else []
+        if probes and all(r.status == "eligible" for r in probes):
+            # Eligible whatever the one unknown fact is ("no rule" was only a logical possibility): the
+            # answer is the amount, or the bands ("若…：20000 元；若…：10000 元"), not a question.
+            if len({repr(sorted(r.amounts.items())) for r in probes}) == 1:
+                return dataclasses.replace(probes[0], missing=[missing[0]],
+                                           reasons=_reasons_whatever(policy, missing[0], probes))
+            chosen = {r.rule for r in probes}
+            cands = [c for c in cands if c.rule is not None and c.rule.id in chosen]
         common = _common_amounts(cands)
         if all(c.rule is not None and c.rule.status == "eligible" for c in cands):
             rules = list({c.rule.id: c.rule for c in cands}.values())
@@ -117,11 +126,24 @@ class RuleBook:
                                  {k: v for k, v in common.items() if v is not None}, missing,
                                  question_text(missing[0]), reasons)
 
+    def _probes(self, policy: Policy, p: Profile, name: str) -> list[EligibilityResult]:
+        """The result for each value the one unknown fact may take (either side of every threshold)."""
+        return [self._evaluate_cached(dataclasses.replace(p, **{name: value})) for value in _domain(policy, name)]
+
     def _outside_validity(self, policy: Policy, p: Profile) -> EligibilityResult:
         span = f"{policy.valid_from or '（未写明）'} 至 {policy.valid_to or '（未写明）'}"
         text = f"《{policy.document}》的有效期为 {span}，查询日期 {p.today()} 不在有效期内"
         return EligibilityResult("not_covered", policy.document, policy.region,
                                  reasons=[reason_from(text, policy.validity_source)])
+
+
+def _reasons_whatever(policy: Policy, name: str, probes: list[EligibilityResult]) -> list[Reason]:
+    """One probe's reasons without the conditions on the unknown fact (the parent did not say them), plus the
+    provisos only other probes carry (a 前提 that holds for some values)."""
+    unsaid = {f"符合：{c.text}" for c in policy.conditions.values() if c.field == name}
+    reasons = [r for r in probes[0].reasons if r.text not in unsaid]
+    extra = [r for res in probes[1:] for r in res.reasons if not r.text.startswith("符合：")]
+    return list({(r.text, r.source): r for r in reasons + extra}.values())
 
 
 def _candidates(policy: Policy, p: Profile) -> list[_Candidate]:
