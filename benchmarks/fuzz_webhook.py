@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/fuzz_webhook.py [--cases 10000] [--seed N]
 A 5xx makes WeChat retry the push three times, so a malformed push must be a 400 (or 403 when the
-signature is wrong). Uses the same generator as tests/test_webhook_hardening.py (which runs a few hundred
+signature is wrong). Uses the same generator as tests/bot/test_webhook_hardening.py (which runs a few hundred
 cases in CI) against an in-process test-mode app with its own database and a local WeChat sandbox.
 Prints the status counts, the number of 5xx (must be 0) and the total; exits 1 on any 5xx.
 """
@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
 from bot.sandbox.server import SandboxServer  # noqa: E402
+from tests.bot.test_webhook_hardening import post_fuzzed, pushes  # noqa: E402
 from tests.conftest import build_app  # noqa: E402
-from tests.test_webhook_hardening import post_fuzzed, pushes  # noqa: E402
 
 
 def main() -> None:

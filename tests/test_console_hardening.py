@@ -36,9 +36,9 @@ from bot.storage.db import get_engine, session_scope
 from bot.storage.models import Ticket
 from bot.timeutil import utcnow
 from tests import test_console_support as support
+from tests.bot.storage.test_shared_state import redis_url
 from tests.conftest import build_app
 from tests.test_console_support import ask_for_person, csrf_token, login, post
-from tests.test_shared_state import redis_url
 
 accounts, capp, db = support.accounts, support.capp, support.db  # shared fixtures
 redis_url = redis_url  # the module's redis-server fixture

@@ -107,7 +107,7 @@ def test_encrypted_modes_need_the_aes_key(tmp_path: Path, mode: str) -> None:
 
 def test_only_bot_config_reads_the_environment() -> None:
     """Every setting is declared in bot/config.py, so no other module of bot/ or handlers/ reads os.environ."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     readers = sorted(str(path.relative_to(root)) for package in ("bot", "handlers")
                      for path in (root / package).rglob("*.py")
                      if re.search(r"os\.environ|getenv|envvar=", path.read_text(encoding="utf-8")))

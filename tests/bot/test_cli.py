@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from bot.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_xingban(args: list[str], tmp_path: Path, stdin: str = "",

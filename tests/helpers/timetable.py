@@ -1,4 +1,4 @@
-"""Shared fixtures for the class/reminder tests (no tests here)."""
+"""Shared fixtures and helpers for the class, reminder and outbox tests (no tests here)."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ from bot.timetable import create_session
 from bot.timeutil import utcnow
 from tests.conftest import TEST_APP_ID, TEST_SECRET, TEST_TOKEN
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[3]
 FAMILIES = 150
 BATCH = 10
 LEASE = 8  # seconds; the dispatcher refuses to start a send with < 5 s of lease left

@@ -19,8 +19,8 @@ from bot.storage.classes import Enrolment, PushAudit, Reminder
 from bot.timetable import SessionFull, cancel, create_series, enrol, push_notice, reschedule, series_sessions
 from bot.wechat.limits import SHANGHAI
 from bot.when import parse_when
-from tests import test_reminders_support as support
-from tests.test_reminders_support import at, centre, dispatcher, family, rows, saturday_class, templates
+from tests.helpers import timetable as support
+from tests.helpers.timetable import at, centre, dispatcher, family, rows, saturday_class, templates
 
 capp, clock, db = support.capp, support.clock, support.db  # shared fixtures
 

@@ -10,9 +10,9 @@ from bot.demo.seed_classes import seed_demo_sessions
 from bot.sandbox.simulator import WeChatSimulator, flask_transport
 from bot.storage.models import User
 from bot.timetable import cancel, create_session, enrol
-from tests import test_reminders_support as support
 from tests.conftest import TEST_TOKEN
-from tests.test_reminders_support import at, centre, family, rows, saturday_class
+from tests.helpers import timetable as support
+from tests.helpers.timetable import at, centre, family, rows, saturday_class
 
 capp, clock, db = support.capp, support.clock, support.db  # shared fixtures
 

@@ -21,7 +21,7 @@ from bot.wechat.protocol import HANDLED_EVENTS
 from tests.conftest import TEST_AES_KEY, TEST_APP_ID, TEST_TOKEN, build_app
 
 SAMPLES: list[dict[str, Any]] = yaml.safe_load(
-    (Path(__file__).parent / "data" / "wechat_samples" / "samples.yaml").read_text(encoding="utf-8"))
+    (Path(__file__).resolve().parents[2] / "data" / "wechat_samples" / "samples.yaml").read_text(encoding="utf-8"))
 
 
 def _sample_id(source: str) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from bot.sandbox.simulator import WeChatSimulator, http_transport, text_xml
 from tests.conftest import TEST_TOKEN, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

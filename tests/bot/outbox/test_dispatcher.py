@@ -11,8 +11,8 @@ from bot.outbox.scheduler import register, run_tick
 from bot.storage.models import User
 from bot.timetable import enrol
 from bot.timeutil import utcnow
-from tests import test_reminders_support as support
-from tests.test_reminders_support import at, dispatcher, family, rows, saturday_class, templates, texts
+from tests.helpers import timetable as support
+from tests.helpers.timetable import at, dispatcher, family, rows, saturday_class, templates, texts
 
 TEMPLATE = "message/template/send"
 CS = "message/custom/send"
