@@ -24,6 +24,19 @@ TEST_APP_ID = "wxtest0000000001"
 TEST_SECRET = "testsecret0000000000000000000001"
 TEST_TOKEN = "xingbantesttoken"
 TEST_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+# Test folders that mirror a package: any warning fails their tests (the rest of the suite still ignores
+# DeprecationWarning until it moves into the mirrored tree too).
+STRICT_WARNINGS = ("bot", "handlers")
+KNOWN_WARNINGS = (  # each with its owner, to drop once fixed there
+    r"ignore:unclosed file <_io.BufferedReader name='[^']*userdict.txt'>:ResourceWarning",  # intents/segment.py
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and item.path.relative_to(here).parts[0] in STRICT_WARNINGS:
+            item.add_marker(pytest.mark.filterwarnings("error", *KNOWN_WARNINGS))
 
 
 @pytest.fixture(scope="session")
