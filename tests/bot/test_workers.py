@@ -27,8 +27,10 @@ def gunicorn_url(tmp_path: Path, cache_dir: Path) -> Iterator[tuple[str, str]]:
     env = {**os.environ, "XINGBAN_MODE": "test", "WECHAT_TOKEN": TEST_TOKEN, "DATABASE_URL": db_url,
            "XINGBAN_INSTANCE_PATH": str(tmp_path / "instance"), "XINGBAN_CACHE_DIR": str(cache_dir)}
     if db_url.startswith("postgresql"):
-        with create_engine(db_url).begin() as conn:
+        engine = create_engine(db_url)
+        with engine.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        engine.dispose()  # close the pooled connection now, not when the collector finds it
     subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
     port = free_port()
