@@ -151,6 +151,8 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
         return Reply(text=say("choose_entry", first=labels[0], second=labels[1]), outcome="clarified",
                      intent=question.intent, confidence=question.confidence)
     entry = kb.entry(found.entry_ids[0]) if found.kind == "answer" else None
+    if entry is not None and vetoed_as_out_of_scope(ctx, question, found.score):
+        return None
     opens_yes = entry is not None and entry.answer.startswith(kb.settings.yes_openers)
     doubtful = any(v is False for v in question.facts.values()) or question.facts.get("diagnosis") == "suspected"
     # The facts given leave the verdict open and no entry answers, or the entry would open with a "yes" that
@@ -169,6 +171,14 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
         if result.status == "not_eligible":
             return verdict_reply(ctx, question, result)
     return reply_with_entry(ctx, question, entry, region, found.text)
+
+
+def vetoed_as_out_of_scope(ctx: Context, question: Question, score: float) -> bool:
+    """"上海的学区房怎么买" shares a word or two with a policy entry; the intent model is sure it is not about
+    the documents: unless the lexical evidence is strong, a person answers rather than a near-miss entry."""
+    s = ctx.services.kb.settings
+    sure = question.probs.get("out_of_scope", 0.0) >= s.out_of_scope_veto
+    return sure and not question.asked and score < s.min_score_strong
 
 
 def ask_region(ctx: Context, question: Question) -> Reply:

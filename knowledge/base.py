@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -31,6 +32,7 @@ class Query(NamedTuple):
 
     words: tuple[str, ...]
     chars: tuple[str, ...]
+    topic: tuple[str, ...] = ()  # the words without place names: what the coverage of an entry is judged on
 
 
 def char_bigrams(text: str) -> list[str]:
@@ -128,7 +130,7 @@ class KnowledgeBase:
                 scored.append((score, i))
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [Hit(self.entries[i], score, self.citation(self.entries[i], region),
-                    self._bm25.coverage(query.words, self._vocab[i])) for score, i in scored[:limit]]
+                    self._bm25.coverage(query.topic, self._vocab[i])) for score, i in scored[:limit]]
 
     def entry_score(self, index: int, query: Query, skip_doc: int | None = None) -> float:
         """Lexical evidence for entry `index`: its best-matching question plus its answer at a lower
@@ -156,7 +158,12 @@ class KnowledgeBase:
             # words it would pull every entry that mentions an age. (Place names stay: they are evidence
             # for a region's own entry over a general one.)
             plain = _CHILD_AGE.sub(" ", text)
-            query = Query(tuple(self._tokenize(plain)), tuple(char_bigrams(self._normalize(plain))))
+            words = tuple(self._tokenize(plain))
+            # ...but a place is not the topic: "上海的学区房怎么买" shares 上海 with every Shanghai entry, and
+            # that alone must not make an entry look like it answers.
+            ignored = self.settings.coverage_ignores
+            topic = tuple(w for w in words if not _is_place(w) and w not in ignored)
+            query = Query(words, tuple(char_bigrams(self._normalize(plain))), topic)
             last = self._last_query = (text, query)
         return last[1]
 
@@ -268,6 +275,19 @@ def load_knowledge_base(root: Path | None = None, tokenize: Tokenize | None = No
     else:
         tokenize = TokenMapper(root / "data").wrap(tokenize)
     return KnowledgeBase(entries, sources, settings, tokenize, normalize)
+
+
+_PLACE_SUFFIXES = ("", "区", "市", "县", "镇", "省", "自治区", "壮族自治区", "街道", "新区")
+
+
+@lru_cache(maxsize=1)
+def _place_words() -> frozenset[str]:
+    table = load_region_table()
+    return frozenset(w + suffix for w in (*table.words(), *table.other_places) for suffix in _PLACE_SUFFIXES)
+
+
+def _is_place(word: str) -> bool:
+    return word in _place_words()
 
 
 def _same_place(a: Entry, b: Entry) -> bool:

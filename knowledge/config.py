@@ -22,6 +22,8 @@ class Settings:
     min_score_full_coverage: float
     min_score_strong: float
     min_coverage_strong: float
+    out_of_scope_veto: float
+    coverage_ignores: frozenset[str]
     min_margin: float
     ask_region_ratio: float
     intent_fallback: bool
@@ -72,6 +74,8 @@ def load_settings(data_dir: Path) -> Settings:
         min_score_full_coverage=_number(data, path, "retrieval", "min_score_full_coverage"),
         min_score_strong=_number(data, path, "retrieval", "min_score_strong"),
         min_coverage_strong=_number(data, path, "retrieval", "min_coverage_strong"),
+        out_of_scope_veto=_number(data, path, "retrieval", "out_of_scope_veto"),
+        coverage_ignores=frozenset(str(w) for w in (data.get("retrieval") or {}).get("coverage_ignores") or ()),
         min_margin=_number(data, path, "retrieval", "min_margin"),
         ask_region_ratio=_number(data, path, "retrieval", "ask_region_ratio"),
         intent_fallback=bool(_get(data, path, "retrieval", "intent_fallback")),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask import Flask
 from sqlmodel import select
 
@@ -102,6 +103,21 @@ def test_a_policy_question_that_sounds_like_a_timetable_gets_the_policy(sim: WeC
     not when its own next class is."""
     reply = sim.send_text("o-home-visits", "我家是重度的出不得门 綦江有没得送教上门 一个月来几回")
     assert "4次" in reply.text and "綦残联发〔2025〕7号" in reply.text and "加入码" not in reply.text
+
+
+OUT_OF_SCOPE_WITH_A_PLACE = ["上海的学区房怎么买", "广西哪里好玩", "重庆的医保怎么报销", "上海离婚孩子抚养权归谁",
+                             "诸暨房价多少", "广西的孩子打疫苗在哪里", "上海停车费多少"]
+
+
+@pytest.mark.parametrize("question", OUT_OF_SCOPE_WITH_A_PLACE)
+def test_a_question_off_the_documents_that_names_a_place_goes_to_a_person(app: Flask, sim: WeChatSimulator,
+                                                                      question: str) -> None:
+    """The place name is shared by every entry of its region and 多少/怎么 by many: neither makes an entry
+    the answer. A person answers, nothing from the documents is passed off as the answer."""
+    openid = f"o-off-{OUT_OF_SCOPE_WITH_A_PLACE.index(question)}"
+    reply = sim.send_text(openid, question)
+    assert "依据：" not in reply.text and "志愿者" in reply.text
+    assert tickets(app, openid)
 
 
 def test_another_province_as_background_is_not_a_hand_over(sim: WeChatSimulator) -> None:
