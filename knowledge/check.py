@@ -13,7 +13,7 @@ from knowledge.duplicates import find_duplicates
 from knowledge.entries import ALL, Entry, parse_entry
 from knowledge.figures import missing_figures, stale_omits
 from knowledge.numbers import extract_numbers, stated_values
-from knowledge.sources import SourceDoc, load_sources
+from knowledge.sources import SourceDoc, all_documents, lineage, load_sources
 from knowledge.yamlload import KnowledgeError, line_of, load_yaml
 
 _SPACE = re.compile(r"\s+")
@@ -36,7 +36,7 @@ def check_tree(root: Path) -> tuple[list[str], list[Entry]]:
         return [str(exc)], []
     errors: list[str] = []
     texts: dict[str, str] = {}
-    for doc in sources.values():
+    for doc in all_documents(sources):
         try:
             texts[squash(doc.document)] = squash(doc.file.read_text(encoding="utf-8"))
         except OSError as exc:
@@ -140,9 +140,11 @@ def _check_coverage(entry: Entry, sources: dict[str, SourceDoc]) -> list[str]:
     where = f"{entry.path}:{entry.line}"
     cited = {squash(c.document) for c in entry.sources}
     claimed = list(sources) if ALL in entry.regions else list(entry.regions)
+    # An entry written for the document a region's current one replaced still belongs to that region.
+    documents = {r: {squash(d.document) for d in lineage(sources[r])} for r in claimed}
     errors = [f"{where}: {entry.id} claims {r} but quotes nothing from {sources[r].document}"
-              for r in claimed if squash(sources[r].document) not in cited]
-    allowed = {squash(sources[r].document) for r in claimed}
+              for r in claimed if not documents[r] & cited]
+    allowed = set().union(*documents.values())
     errors += [f"{entry.path}:{c.line}: {entry.id} quotes {c.document}, which is not one of its regions"
                for c in entry.sources if squash(c.document) not in allowed]
     return errors

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
+import time
 from pathlib import Path
 
 import click
 
 from knowledge.check import check_tree, summary
 from knowledge.coverage import coverage_report, draft_entries, format_report, report_json
-from knowledge.sources import DEFAULT_ROOT
+from knowledge.drafts import drafts_waiting
+from knowledge.importer import ImportRequest, import_document
+from knowledge.sources import DEFAULT_ROOT, load_sources
+from knowledge.validity import china_today, expiry_warnings
 from knowledge.yamlload import KnowledgeError
 
 
@@ -30,6 +35,18 @@ def check_command(root: Path | None) -> None:
         click.echo(f"{len(errors)} problem(s) found", err=True)
         sys.exit(1)
     click.echo(summary(entries))
+    for line in notices(root or DEFAULT_ROOT):
+        click.echo(line)
+
+
+def notices(root: Path) -> list[str]:
+    """What staff should act on without it being an error: ending documents and drafts to finish."""
+    lines = expiry_warnings(load_sources(root), china_today())
+    waiting = drafts_waiting(root)
+    if waiting:
+        lines.append(f"{sum(waiting.values())} draft(s) waiting for an answer: "
+                     + ", ".join(f"{path} ({n})" for path, n in waiting.items()))
+    return lines
 
 
 @kb_group.command(name="coverage")
@@ -51,3 +68,35 @@ def coverage_command(root: Path | None, report_only: bool, as_json: bool, drafts
     click.echo(report_json(report) if as_json else format_report(report))
     if not report.ok and not report_only:
         sys.exit(1)
+
+
+@kb_group.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--region", required=True, help="region id, lower-case latin (qijiang, taoyuan)")
+@click.option("--document", required=True, help="the document number printed on it (文号)")
+@click.option("--name", default=None, help="the region's Chinese name; required for a region not yet in the table")
+@click.option("--issuer", default=None, help="issuing body, as printed")
+@click.option("--title", default=None, help="the document's title, as printed")
+@click.option("--valid-from", type=click.DateTime(["%Y-%m-%d"]), default=None, help="first day in force")
+@click.option("--valid-to", type=click.DateTime(["%Y-%m-%d"]), default=None, help="last day in force")
+@click.option("--replaces", default=None, metavar="文号", help="the region's current document this one supersedes")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="knowledge directory (default: the installed package)")
+def import_command(file: Path, region: str, document: str, name: str | None, issuer: str | None,
+                   title: str | None, valid_from: dt.datetime | None, valid_to: dt.datetime | None,
+                   replaces: str | None, root: Path | None) -> None:
+    """Import a policy document (.txt, .docx, text-layer .pdf): source, index entry, region, drafts."""
+    started = time.perf_counter()
+    request = ImportRequest(file, region, document, root or DEFAULT_ROOT, name, issuer, title,
+                            valid_from.date() if valid_from else None, valid_to.date() if valid_to else None,
+                            replaces)
+    try:
+        result = import_document(request)
+    except KnowledgeError as exc:
+        raise click.ClickException(str(exc)) from None
+    numbered = sum(1 for c in result.clauses if c.marker)
+    click.echo(f"imported {document} as {region}: {result.source} ({len(result.clauses)} clauses, "
+               f"{numbered} numbered) in {time.perf_counter() - started:.2f}s")
+    if result.new_region:
+        click.echo(f"added region {region} to data/regions.yaml (restart the bot to use it)")
+    click.echo(f"{result.draft_count} draft entr(y/ies) for uncovered clauses in {result.drafts}")
