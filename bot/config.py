@@ -36,6 +36,7 @@ DEFAULTS: dict[str, Any] = {
     "XINGBAN_SECRET_KEY": None,
     "XINGBAN_INSTANCE_PATH": "",  # empty = Flask's default (./instance); holds the SQLite file and local secrets
     "XINGBAN_CACHE_DIR": "",  # empty = <instance>/cache (jieba dictionary cache)
+    "XINGBAN_KNOWLEDGE_DIR": "",  # empty = the installed knowledge/ folder; else one `xingban kb import` wrote
     # Build the NLU, index and rules in create_app (before gunicorn forks); commands that need none say 0.
     "XINGBAN_PRELOAD": True,
     # Seconds the webhook waits for an answer before replying `success` and sending it later.

@@ -30,11 +30,16 @@ def load_engine(cache_dir: str) -> IntentEngine:
 
 
 @cache
-def load_kb(cache_dir: str) -> KnowledgeBase:
+def load_kb(cache_dir: str, root: str = "") -> KnowledgeBase:
+    """`root` = a knowledge folder other than the installed one (its region table is served too)."""
     from knowledge import load_knowledge_base
+    from knowledge.regions import use_knowledge_root
 
     engine = load_engine(cache_dir)
-    return load_knowledge_base(tokenize=engine.tokenize, cache_dir=Path(cache_dir), normalize=engine.normalize)
+    folder = Path(root) if root else None
+    use_knowledge_root(folder)
+    return load_knowledge_base(folder, tokenize=engine.tokenize, cache_dir=Path(cache_dir),
+                               normalize=engine.normalize)
 
 
 @cache
@@ -60,7 +65,7 @@ class Services:
 
     @cached_property
     def kb(self) -> KnowledgeBase:
-        return load_kb(self.cache_dir)
+        return load_kb(self.cache_dir, self.config.get("XINGBAN_KNOWLEDGE_DIR") or "")
 
     @cached_property
     def rules(self) -> RuleBook:

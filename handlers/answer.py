@@ -170,7 +170,39 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
         result = pending or evaluate(ctx, region, question.facts)
         if result.status == "not_eligible":
             return verdict_reply(ctx, question, result)
-    return reply_with_entry(ctx, question, entry, region, found.text)
+    return hand_over_out_of_force(ctx, question, found, region) or reply_with_entry(ctx, question, entry, region,
+                                                                                    found.text)
+
+
+def hand_over_out_of_force(ctx: Context, question: Question, found: Any, region: str | None) -> Reply | None:
+    """Issue 16: an entry whose document is not in force today is never served as current. An entry found
+    alongside it, or the next hit, that rests on the document in force answers instead (a superseding
+    document is cited, not the old one); without one the parent hears that the document has expired, what
+    replaced it, and a volunteer is asked. None = every entry found is current."""
+    from knowledge.validity import china_today, out_of_force
+
+    kb, today = ctx.services.kb, china_today()
+    entries = [e for e in map(kb.entry, found.entry_ids) if e is not None]
+    ended = [s for s in (out_of_force(e, region, kb.sources, today) for e in entries) if s is not None]
+    if not ended:
+        return None
+    hits = kb.search(question.text, region, None, limit=5, residency=question.facts.get("residency"),
+                     age=question.facts.get("age"))
+    strong = [h.entry for h in hits if h.score >= kb.settings.min_score and h.coverage >= kb.settings.min_coverage]
+    for entry in [*entries, *strong]:
+        if out_of_force(entry, region, kb.sources, today) is None:
+            return reply_with_entry(ctx, question, entry, region, kb.render(entry, region, today))
+    first = ended[0]
+    doc = first.document
+    if first.state == "not_yet":
+        lead = say("document_not_yet", document=doc.document, date=doc.valid_from)
+    else:
+        when = say("document_expired_on", date=first.ended) if first.ended else say("document_expired_replaced")
+        successor = say("document_successor", document=first.successor.document) if first.successor else ""
+        lead = say("document_expired", document=doc.document, ended=when, successor=successor)
+    intents = entries[0].intents
+    intent = next((i for i in intents if i in VERDICT_INTENTS), intents[0])
+    return escalate(ctx, "not_covered", intent, question.confidence, lead=lead)
 
 
 def vetoed_as_out_of_scope(ctx: Context, question: Question, score: float) -> bool:

@@ -58,7 +58,7 @@ def check_tree(root: Path) -> tuple[list[str], list[Entry]]:
         for surface, value in extract_numbers(entry.answer):
             if round(value, 6) not in supported:
                 errors.append(f"{where}: number {surface!r} in answer of {entry.id} is not in its quotes")
-    errors.extend(find_duplicates(entries, settings.near_duplicate_ratio))
+    errors.extend(_duplicates(entries, sources, settings.near_duplicate_ratio))
     for path in sorted((root / "rules").glob("*.yaml")) if (root / "rules").is_dir() else []:
         try:
             data = load_yaml(path)
@@ -148,6 +148,17 @@ def _check_coverage(entry: Entry, sources: dict[str, SourceDoc]) -> list[str]:
     errors += [f"{entry.path}:{c.line}: {entry.id} quotes {c.document}, which is not one of its regions"
                for c in entry.sources if squash(c.document) not in allowed]
     return errors
+
+
+def _duplicates(entries: list[Entry], sources: dict[str, SourceDoc], ratio: float) -> list[str]:
+    """Duplicates among current entries and among those resting only on replaced documents: the entry
+    for a new document asks the old one's questions on purpose (each is served only in its own period)."""
+    current = {squash(d.document) for d in sources.values()}
+    live = [e for e in entries if any(squash(c.document) in current for c in e.sources)]
+    retired = [e for e in entries if e not in live]
+    live_ids = {e.id for e in live}
+    return find_duplicates(live, ratio) + find_duplicates(retired, ratio) + [
+        f"{e.path}:{e.line}: duplicate id {e.id}" for e in retired if e.id in live_ids]
 
 
 def _citations(node: Any) -> list[dict]:

@@ -76,6 +76,9 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
         raise KnowledgeError(f"{where}: each entry must be a mapping")
     allowed = {"id", "regions", "intents", "questions", "answer", "sources", "reviewed",
                "valid_from", "valid_to", "held_out", "residency", "silent", "omits"}
+    if item.get("draft") is True:  # drafts/ written by `kb import`: never served unfinished
+        raise KnowledgeError(f"{where}: {item.get('id')} is a draft: write its answer and questions, set "
+                             f"`reviewed`, then remove `draft: true`")
     for key in sorted(set(item) - allowed, key=str):
         raise KnowledgeError(f"{where}: unknown field {key!r}")
     for key in ("id", "regions", "intents", "questions", "answer", "sources", "reviewed"):

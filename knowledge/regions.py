@@ -13,6 +13,7 @@ from pathlib import Path
 from .yamlload import KnowledgeError, line_of, load_yaml
 
 REGIONS_FILE = Path(__file__).parent / "data" / "regions.yaml"
+_ACTIVE = [REGIONS_FILE]  # the table of the knowledge folder the bot serves (XINGBAN_KNOWLEDGE_DIR)
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,16 @@ def parse_region_table(data: object, path: Path) -> RegionTable:
                        tuple(str(w) for w in data.get("exclude") or []), tuple(places))
 
 
+def use_knowledge_root(root: Path | None) -> None:
+    """Serve the region table of another knowledge folder (None = the package's): an imported county's
+    words are then understood without code. Parts that read the table at import time need a restart."""
+    _ACTIVE[0] = root / "data" / "regions.yaml" if root is not None else REGIONS_FILE
+
+
+def load_region_table(path: Path | None = None) -> RegionTable:
+    return _load_table(path or _ACTIVE[0])
+
+
 @lru_cache(maxsize=4)
-def load_region_table(path: Path = REGIONS_FILE) -> RegionTable:
+def _load_table(path: Path) -> RegionTable:
     return parse_region_table(load_yaml(path), path)
