@@ -99,4 +99,7 @@ def import_command(file: Path, region: str, document: str, name: str | None, iss
                f"{numbered} numbered) in {time.perf_counter() - started:.2f}s")
     if result.new_region:
         click.echo(f"added region {region} to data/regions.yaml (restart the bot to use it)")
+    for path in result.narrowed:
+        click.echo(f"{path}: `regions: [all]` now names the regions before {region}: "
+                   f"add {region} back to an entry once its document says the same")
     click.echo(f"{result.draft_count} draft entr(y/ies) for uncovered clauses in {result.drafts}")

@@ -52,6 +52,7 @@ class ImportResult:
     new_region: bool
     drafts: Path
     draft_count: int
+    narrowed: tuple[Path, ...] = ()  # entries files whose `regions: [all]` now name the regions before
 
 
 def import_document(req: ImportRequest) -> ImportResult:
@@ -72,6 +73,7 @@ def import_document(req: ImportRequest) -> ImportResult:
         raise KnowledgeError(f"{req.file}:1: the document number {req.document} is not printed in the text")
     index_path = req.root / "sources" / "index.yaml"
     index = _read_mapping(index_path)
+    index_before = dict(index)
     table_path = req.root / "data" / "regions.yaml"
     table_text = table_path.read_text(encoding="utf-8") if table_path.exists() else ""
     table = parse_region_table(yaml.safe_load(table_text), table_path) if table_text else None
@@ -86,6 +88,7 @@ def import_document(req: ImportRequest) -> ImportResult:
     index[req.region] = item
     new_table = table_text if known else _add_region(table_text, req.region, name)
     parse_region_table(yaml.safe_load(new_table), table_path)  # the table stays readable
+    narrowed = {} if req.region in index_before else _narrow_all(req.root, list(index_before))
     # Checks are done: write.
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_text(text, encoding="utf-8")
@@ -93,6 +96,8 @@ def import_document(req: ImportRequest) -> ImportResult:
     if not known:
         table_path.parent.mkdir(parents=True, exist_ok=True)
         table_path.write_text(new_table, encoding="utf-8")
+    for path, text_entries in narrowed.items():
+        path.write_text(text_entries, encoding="utf-8")
     from knowledge.coverage import draft_entries  # coverage reads the folder just written
 
     drafts = req.root / "drafts" / f"{req.region}.yaml"
@@ -100,7 +105,20 @@ def import_document(req: ImportRequest) -> ImportResult:
     text_drafts = draft_entries(req.region, req.root)
     drafts.write_text(text_drafts, encoding="utf-8")
     count = sum(1 for line in text_drafts.splitlines() if line.startswith("- id: draft-"))
-    return ImportResult(source, clauses, not known, drafts, count)
+    return ImportResult(source, clauses, not known, drafts, count, tuple(narrowed))
+
+
+def _narrow_all(root: Path, regions: list[str]) -> dict[Path, str]:
+    """`regions: [all]` means every document says it; the new one has not been read for it, so those
+    entries now name the regions whose documents they quote (kb check would refuse them otherwise)."""
+    pattern = re.compile(r"^(\s*-?\s*regions:\s*)\[\s*all\s*\]\s*$", re.MULTILINE)
+    changed: dict[Path, str] = {}
+    for path in sorted((root / "entries").glob("*.yaml")) if regions else []:
+        text = path.read_text(encoding="utf-8")
+        new = pattern.sub(lambda m: f"{m.group(1)}[{', '.join(regions)}]", text)
+        if new != text:
+            changed[path] = new
+    return changed
 
 
 def _index_item(req: ImportRequest, name: str, index: dict[str, Any]) -> dict[str, Any]:

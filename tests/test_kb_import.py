@@ -146,3 +146,21 @@ def test_a_region_with_a_document_needs_replaces_and_the_right_number(tmp_path: 
                     "--replaces", "星残联发〔2020〕1号", *args)
     assert code != 0 and "has 星残联发〔2026〕3号" in out
     assert (root / "sources" / "index.yaml").read_text(encoding="utf-8") == before
+
+
+def test_a_sixth_county_in_the_shipped_folder_keeps_kb_check_green_and_all_entries_off_it(tmp_path: Path) -> None:
+    """`regions: [all]` entries quote the five documents, not the new one: they must not reach its parents."""
+    import shutil
+
+    root = tmp_path / "kb"
+    for part in ("sources", "entries", "rules", "data"):
+        shutil.copytree(SOURCES.parent / part, root / part)
+    code, out = run("import", DATA / "xinghe_county.txt", "--region", "xinghe", "--document", "星残联发〔2026〕3号",
+                    "--name", "星河县", "--root", root)
+    assert code == 0, out
+    common = yaml.safe_load((root / "entries" / "common.yaml").read_text(encoding="utf-8"))
+    assert all("all" not in e["regions"] and "xinghe" not in e["regions"] for e in common)
+    assert common[0]["regions"] == ["qijiang", "chongqing", "guangxi", "zhuji", "shanghai"]
+    code, out = run("check", "--root", root)
+    assert code == 0, out
+    assert "7 draft(s) waiting" in out
