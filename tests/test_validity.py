@@ -132,3 +132,12 @@ def test_kb_check_warns_before_a_document_ends_and_after(tmp_path: Path) -> None
     with time_machine.travel(dt.datetime(2026, 12, 1, 12, tzinfo=dt.UTC), tick=False):
         code, out = run("check")
     assert code == 0 and "warning" not in out
+
+
+def test_an_expired_answer_names_what_replaced_it_while_its_entries_are_still_drafts(
+        county: Path, tmp_path: Path, sandbox, cache_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    finish_draft(county, OLD, "12000元")
+    import_county(county, "xinghe_county_2028.txt", NEW, "--replaces", OLD, "--valid-from", "2028-01-01")
+    reply = ask(tmp_path, sandbox, cache_dir, county, "2028-01-01")
+    assert "已过期（有效期至2027-12-31），现行文件是星残联发〔2027〕9号" in reply
+    assert "12000" not in reply and "工单号" in reply
