@@ -164,3 +164,50 @@ def test_a_sixth_county_in_the_shipped_folder_keeps_kb_check_green_and_all_entri
     code, out = run("check", "--root", root)
     assert code == 0, out
     assert "7 draft(s) waiting" in out
+
+
+def test_a_text_layer_pdf_is_read_page_by_page_and_split(tmp_path: Path) -> None:
+    path = tmp_path / "county.pdf"
+    path.write_bytes(text_pdf([["测残联发〔2026〕1号", "一、补助对象", "本县户籍未满7周岁的孤独症", "儿童。"],
+                               ["二、补助标准", "（一）每人每年补助12000元。"]]))
+    root = tmp_path / "kb"
+    code, out = run("import", path, "--region", "ceshi", "--document", "测残联发〔2026〕1号", "--name", "测县",
+                    "--root", root)
+    assert code == 0, out
+    clauses = {c.label: c.text for c in split_clauses((root / "sources" / "ceshi.txt").read_text(encoding="utf-8"))}
+    assert clauses["一、"] == "一、补助对象\n本县户籍未满7周岁的孤独症儿童。"
+    assert clauses["二、（一）"] == "（一）每人每年补助12000元。"
+
+def text_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF whose text layer holds `pages` (lines of Chinese), through a ToUnicode map as real ones do."""
+    chars = sorted({c for page in pages for line in page for c in line})
+    code = {c: i + 1 for i, c in enumerate(chars)}
+    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /X def "
+            "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+            + "".join(f"1 beginbfchar <{code[c]:04X}> <{ord(c):04X}> endbfchar\n" for c in chars)
+            + "endcmap CMapName currentdict /CMap defineresource pop end end")
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>", None,
+               "<< /Type /Font /Subtype /Type0 /BaseFont /SimSun /Encoding /Identity-H "
+               "/DescendantFonts [4 0 R] /ToUnicode 5 0 R >>",
+               "<< /Type /Font /Subtype /CIDFontType2 /BaseFont /SimSun /CIDSystemInfo << /Registry (Adobe) "
+               "/Ordering (Identity) /Supplement 0 >> /DW 1000 >>",
+               f"<< /Length {len(cmap.encode())} >>\nstream\n{cmap}\nendstream"]
+    kids = []
+    for page in pages:
+        body = "BT /F1 12 Tf 1 0 0 1 50 800 Tm 14 TL " + " ".join(
+            "<" + "".join(f"{code[c]:04X}" for c in line) + "> Tj T*" for line in page) + " ET"
+        objects.append(f"<< /Length {len(body)} >>\nstream\n{body}\nendstream")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> "
+                       f"/Contents {len(objects)} 0 R >>")
+        kids.append(f"{len(objects)} 0 R")
+    objects[1] = f"<< /Type /Pages /Kids [{' '.join(kids)}] /Count {len(kids)} >>"
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, obj in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{obj}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
