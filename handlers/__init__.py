@@ -11,6 +11,7 @@ from bot.dispatch import BaseHandler, Context, Dispatcher, Reply
 from bot.wording import say
 from handlers.answer import (
     AnswerHandler,
+    BackgroundHandler,
     ChooseEntryHandler,
     OfferCheckHandler,
     RegionAnswerHandler,
@@ -47,7 +48,8 @@ def build_dispatcher() -> Dispatcher:
                     OfferCheckHandler(), EligibilityAnswerHandler(), ProfileConsentHandler()):
         dispatcher.add_handler(handler, group=1)
     for handler in (UnhelpfulHandler(), HumanHandler(), DeleteDataHandler(), GreetingHandler(), ThanksHandler(),
-                    ReminderSwitchHandler(), NextSessionHandler(), RegionStatementHandler(), AnswerHandler()):
+                    ReminderSwitchHandler(), NextSessionHandler(), RegionStatementHandler(), BackgroundHandler(),
+                    AnswerHandler()):
         dispatcher.add_handler(handler, group=2)
     dispatcher.add_handler(ClarifyHandler(), group=3)
     dispatcher.add_handler(FallbackHandler(), group=3)

@@ -92,8 +92,10 @@ def read_question(ctx: Context) -> Question:
         # What a parent said about the family minutes ago still holds ("我们是居住证" then a new question).
         facts = {**context.get("facts", {}), **facts}
     if context and is_follow_up(text):
-        region = region or context.get("region")
         asked, text = text, f"{context['text']} {text}"
+    if context and region is None:
+        # "我们在綦江…" then "满十八岁了还能申请吗": the conversation is still about the place just named.
+        region = context.get("region")
         follows_verdict = bool(context.get("verdict"))
     probs = dict(result.alternatives) if result.intent in POLICY_INTENTS or result.decision != "answer" else {}
     own = tuple(k for k in PROFILE_FACTS if slots.get(k) is not None)
@@ -101,11 +103,16 @@ def read_question(ctx: Context) -> Question:
                     result.decision, asked, own, follows_verdict)
 
 
-def answered_by_documents(ctx: Context) -> bool:
-    """An entry about the documents answers this message outright (ranked over every intent)."""
+def ranked_answer(ctx: Context) -> Any:
+    """What the knowledge base would answer to this message, ranked over every intent."""
     question = read_question(ctx)
-    found = ctx.services.kb.answer(question.text, question.region, None, residency=question.facts.get("residency"),
-                                   intent_probs=question.probs or None, age=question.facts.get("age"))
+    return ctx.services.kb.answer(question.text, question.region, None, residency=question.facts.get("residency"),
+                                  intent_probs=question.probs or None, age=question.facts.get("age"))
+
+
+def answered_by_documents(ctx: Context) -> bool:
+    """An entry about another topic than the intent's answers this message outright."""
+    found = ranked_answer(ctx)
     entry = ctx.services.kb.entry(found.entry_ids[0]) if found.kind in ("answer", "ask_region") \
         and found.entry_ids else None
     return entry is not None and ctx.classification.intent not in entry.intents
@@ -386,6 +393,32 @@ class OfferCheckHandler(DialogueHandler):
         if text not in self.YES and not text.startswith(("帮我算", "算一下", "帮我看")):
             return None
         return next_step(ctx, profile, "eligibility")
+
+
+class BackgroundHandler(BaseHandler):
+    """"孩子读高中了 孤独症 我们在綦江": the family's situation, no question yet. Keep it for the question that
+    follows (it holds like any recent fact) and invite it, rather than hand a statement to a volunteer."""
+
+    def check(self, ctx: Context) -> Any | None:
+        context = recent_context(ctx)
+        if not ctx.is_text or (context is not None and context.get("text")):
+            return None  # facts added to a question just asked: the question is answered again with them
+        slots = ctx.classification.slots
+        facts = {k: slots[k] for k in PROFILE_FACTS if slots.get(k) is not None}
+        if not (facts or slots.get("region")) or any(
+                ctx.services.engine.slots.asks(text) for text in (ctx.text, ctx.classification.normalized)):
+            return None
+        if ranked_answer(ctx).kind == "answer":
+            return None  # it reads like a statement, but an entry answers it: answer (never swallow a question)
+        return read_question(ctx)
+
+    def handle(self, ctx: Context, found: Any) -> Reply:
+        question: Question = found
+        question.text = ""  # nothing asked: a follow-up leans on the facts, not on these words
+        remember_context(ctx, question, None)
+        adopt_first_region(ctx, question.region)
+        place = region_name(question.region) if question.region else ""
+        return Reply(text=say("background_noted", place=place), intent=None)
 
 
 class RegionStatementHandler(BaseHandler):

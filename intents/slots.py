@@ -159,6 +159,14 @@ class SlotExtractor:
             re.search(rf"(\d+(?:\.\d+)?)年(?:了|的)?(?:{nouns})", text)
         return float(m.group(1)) if m and "居住证" not in text[max(0, m.start() - 6):m.start()] else None
 
+    def asks(self, text: str) -> bool:
+        """True when the (normalised) message asks something; "还能申请不" / "办了没" end in a question."""
+        for phrase in self.table.get("question_marker_exceptions", ()):
+            text = text.replace(phrase, " ")
+        if re.search(r"不[?？,，。 ]|没[?？,，。 ]|(.)[不没]\1", text + " "):  # 能报不？ 管不管 有没有
+            return True
+        return any(marker in text for marker in self.table.get("question_markers", ()))
+
     def when(self, text: str) -> str | None:
         m = _WEEKDAY_RE.search(text)
         if m:

@@ -120,6 +120,16 @@ def test_a_question_off_the_documents_that_names_a_place_goes_to_a_person(app: F
     assert tickets(app, openid)
 
 
+def test_a_statement_of_the_family_situation_is_kept_for_the_question_that_follows(app: Flask,
+                                                                                sim: WeChatSimulator) -> None:
+    """"孩子读高中了 孤独症 我们在綦江" asks nothing: no ticket, an invitation; the next question is answered for
+    綦江 without asking the region again (18 is past 綦江's 0-17 years)."""
+    first = sim.send_text("o-background-first", "娃儿读高中了 孤独症 我们在綦江")
+    assert "记下了" in first.text and not tickets(app, "o-background-first")
+    reply = sim.send_text("o-background-first", "满十八岁了还能申请康复救助不")
+    assert "綦残联发〔2025〕7号" in reply.text and "暂不符合" in reply.text and "哪个地区" not in reply.text
+
+
 def test_another_province_as_background_is_not_a_hand_over(sim: WeChatSimulator) -> None:
     """A Shanghai permit family whose child is aided in another province: Shanghai's condition decides."""
     sim.send_text("o-background", "上海居住证家庭的孩子能申请残疾儿童康复救助吗")

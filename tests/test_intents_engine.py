@@ -329,3 +329,21 @@ def test_load_engine_freezes_gc(engine):
     import gc
 
     assert gc.get_freeze_count() > 100_000
+
+
+@pytest.mark.parametrize(
+    ("text", "asks"),
+    [
+        ("孩子读高中了 孤独症 我们在綦江", False),
+        ("我们家长什么都不懂", False),
+        ("医保能报不？我们是綦江的", True),
+        ("残联康复救助管不管哦", True),
+        ("孩子以后谁管", True),
+        ("是补全部训练费，还是只补自己掏的那部分", True),
+        ("排队要排好久哦", True),
+        ("可以申请康复救助伐", True),
+    ],
+)
+def test_a_message_that_asks_nothing_is_told_apart(engine, text, asks):
+    assert engine.slots.asks(text) is asks
+
