@@ -141,3 +141,10 @@ def test_an_expired_answer_names_what_replaced_it_while_its_entries_are_still_dr
     reply = ask(tmp_path, sandbox, cache_dir, county, "2028-01-01")
     assert "已过期（有效期至2027-12-31），现行文件是星残联发〔2027〕9号" in reply
     assert "12000" not in reply and "工单号" in reply
+
+
+def test_a_document_not_yet_in_force_is_not_served_either(county: Path, tmp_path: Path, sandbox,  # type: ignore[no-untyped-def]
+                                                          cache_dir: Path) -> None:
+    finish_draft(county, OLD, "12000元")
+    reply = ask(tmp_path, sandbox, cache_dir, county, "2025-12-31")
+    assert f"{OLD}，该文件自2026-01-01起施行，现在还没有生效" in reply and "12000" not in reply
