@@ -57,7 +57,7 @@ def classify_command(cache_dir: Path | None) -> None:
     from .engine import load_engine
 
     engine = load_engine(cache_dir or default_cache_dir())
-    stdin = click.get_text_stream("stdin")
+    stdin = sys.stdin
     for line in stdin:
         text = line.rstrip("\r\n")
         click.echo(json.dumps(engine.classify(text).to_dict(), ensure_ascii=False))

@@ -171,7 +171,7 @@ def format_summary(sections: Sequence[tuple[str, Report, Report]]) -> str:
     lines = ["Summary (engine / baseline)"]
     header = f"{'metric':<26}" + "".join(f"{name + f' (n={rep.n})':>32}" for name, rep, _ in sections)
     lines.append(header)
-    rows = [
+    rows: list[tuple[str, Callable[[Report], float]]] = [
         ("top-1 accuracy", lambda r: r.top1),
         ("false-answer rate", lambda r: r.false_answer_rate),
         ("out-of-scope rejection", lambda r: r.oos_rejection),

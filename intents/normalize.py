@@ -158,7 +158,7 @@ class Normalizer:
         self._space_re = re.compile(r"\s+")
 
     @cached_property
-    def _converter(self):
+    def _converter(self) -> Any:
         from opencc import OpenCC
 
         return OpenCC("t2s")
@@ -194,7 +194,7 @@ class Normalizer:
         trad = self._traditional_chars
         if not any(ch in trad for ch in text):
             return text
-        return self._converter.convert(text)
+        return str(self._converter.convert(text))
 
     def plain_words(self, text: str) -> str:
         """Dialect and spoken forms as written Chinese (娃儿 -> 孩子, 好多钱 -> 多少钱, 咋个 -> 怎么)."""

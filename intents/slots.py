@@ -84,9 +84,9 @@ class SlotExtractor:
                 years += int(m.group(2)) / 12
             if lo <= years <= hi:
                 return round(years, 2)
-        m = _MONTHS_RE.search(text)
-        if m:
-            return round(int(m.group(1)) / 12, 2)
+        months = _MONTHS_RE.search(text)
+        if months:
+            return round(int(months.group(1)) / 12, 2)
         return None
 
     def _negated(self, text: str, start: int, end: int) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import itertools
 from pathlib import Path
+from typing import Any
 
 from .config import default_cache_dir
 from .dataset import CUES_FILE, TRAIN_FILE, load_examples
@@ -20,7 +21,7 @@ from .features import Featurizer
 from .labels import INTENTS
 from .model import NaiveBayes
 
-GRID = {
+GRID: dict[str, list[Any]] = {
     "alpha": [0.1, 0.2],
     "sharpness": [1.0, 1.5, 2.0, 2.5],
     "oov_bonus": [1.0, 1.5, 2.0, 2.5, 3.0],
@@ -43,12 +44,14 @@ def folds(examples: list[tuple[str, str]], k: int) -> list[list[int]]:
     return out
 
 
-def cross_validate(tokens, examples, model_settings, feature_settings, cues, k=5):
+def cross_validate(tokens: list[list[str]], examples: list[tuple[str, str]], model_settings: dict[str, Any],
+                   feature_settings: dict[str, Any], cues: list[tuple[list[str], str]],
+                   k: int = 5) -> list[list[tuple[str, float]]]:
     """Out-of-fold rankings for every train.yaml example; cue phrases are always in the training folds."""
     featurizer = Featurizer(feature_settings)
     feats = [featurizer(t) for t in tokens]
     cue_feats = [(featurizer(t), intent) for t, intent in cues]
-    ranked_all = [None] * len(examples)
+    ranked_all: list[list[tuple[str, float]]] = [[] for _ in examples]
     for fold in folds(examples, k):
         held = set(fold)
         model = NaiveBayes(INTENTS, model_settings).fit(
@@ -122,10 +125,10 @@ def main() -> None:
             cues,
         )
         policy = DecisionPolicy(t, m)
-        for (text, gold), r, toks in zip(examples, ranked_all, tokens, strict=True):
-            d = decide(r, policy)
-            if r[0][0] != gold or d != "answer":
-                print(f"{gold:>18} -> {r[0][0]:<18} {r[0][1]:.2f} {d:<8} {text}  {toks}")
+        for (text, gold), ranked, toks in zip(examples, ranked_all, tokens, strict=True):
+            d = decide(ranked, policy)
+            if ranked[0][0] != gold or d != "answer":
+                print(f"{gold:>18} -> {ranked[0][0]:<18} {ranked[0][1]:.2f} {d:<8} {text}  {toks}")
 
 
 if __name__ == "__main__":

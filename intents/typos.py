@@ -83,7 +83,7 @@ class HomophoneCorrector:
         return list(itertools.islice(itertools.product(*per_char), self.settings["max_combinations"]))
 
     def _is_common_word(self, text: str) -> bool:
-        return self._freq(text) >= self.settings["common_word_min_freq"]
+        return bool(self._freq(text) >= self.settings["common_word_min_freq"])
 
     def correct(self, text: str) -> str:
         if not self.settings["enabled"] or not text:
