@@ -49,6 +49,8 @@ KEYS: dict[str, tuple[str | Callable[[str], str], Callable[[str], str | None] | 
     "role": (lambda v: f"角色改为{ROLE_LABELS.get(v, '未知')}", None),
     "active": (lambda v: "启用" if v == "True" else "停用", None),
     "withdrawn": ("撤回 {} 条", None),
+    "series": ("每周系列 #{}", None),
+    "sessions": ("{} 节课", None),
 }
 
 

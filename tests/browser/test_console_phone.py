@@ -41,7 +41,7 @@ AUDIT_JS = r"""
     const named = (el.labels && el.labels.length) || el.getAttribute("aria-label") || el.getAttribute("aria-labelledby");
     if (!named) out.unlabelled.push(describe(el));
   }
-  const targets = "button, select, input:not([type=hidden]):not([type=checkbox]), summary, nav a, .tabs a, a.tap, .stat";
+  const targets = "button, select, input:not([type=hidden]):not([type=checkbox]):not([type=radio]), summary, nav a, .tabs a, a.tap, .stat";
   for (const el of document.querySelectorAll(targets)) {
     if (!shown(el)) continue;
     const r = el.getBoundingClientRect();

@@ -1,4 +1,5 @@
-"""Classes by week: create, edit, reschedule, cancel. Family notices go through bot.timetable (the outbox)."""
+"""Classes by week: create (once or every week until a date), edit, reschedule, cancel (one class or the
+rest of its series). Family notices go through the outbox (bot.timetable, bot.console.series)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from werkzeug.wrappers import Response
 from bot.console.audit import record
 from bot.console.auth import require_role
 from bot.console.blueprint import SHANGHAI, bp
+from bot.console.series import ClassDetails, cancel_rest, create_weekly, edit_details, this_and_later
 from bot.storage.classes import KINDS, Enrolment, TrainingSession
 from bot.storage.db import get_session
 from bot.storage.models import Centre
-from bot.timetable import cancel, create_session, reschedule
+from bot.timetable import cancel, create_session, reschedule, series_sessions
 from bot.timeutil import utcnow
 from bot.wording import session_kind_labels
 
@@ -60,7 +62,8 @@ def sessions() -> str:
     centres = {c.id: c for c in db.exec(select(Centre).order_by(Centre.id)).all()}
     today = utcnow().astimezone(SHANGHAI).date()
     return render_template("console/sessions.html", days=days, counts=counts, centres=centres, kinds=KIND_LABELS,
-                           monday=monday, default_day=max(monday, today), prev=monday - timedelta(days=7), next=monday + timedelta(days=7))
+                           monday=monday, default_day=max(monday, today), default_until=max(monday, today) + timedelta(weeks=11),
+                           empty_week=not rows, prev=monday - timedelta(days=7), next=monday + timedelta(days=7))
 
 
 @bp.post("/sessions")
@@ -69,19 +72,33 @@ def session_create() -> Response:
     db = get_session()
     form = request.form.to_dict()
     centre = db.get(Centre, int(form.get("centre_id") or 0))
+    weekly = form.get("repeat") == "weekly"
     try:
         starts, ends = parse_span(form)
         if centre is None or not form.get("title", "").strip() or form.get("kind") not in KINDS:
             raise ValueError("missing fields")
-        row = create_session(db, centre, form["title"].strip()[:100], form["kind"], starts, ends,
-                             form.get("place", "").strip()[:200], _capacity(form.get("capacity")),
-                             form.get("what_to_bring", "").strip()[:200], public=bool(form.get("public")))
+        details = ClassDetails(form["title"].strip()[:100], form["kind"], form.get("place", "").strip()[:200],
+                               _capacity(form.get("capacity")), form.get("what_to_bring", "").strip()[:200],
+                               public=bool(form.get("public")))
+        if weekly:
+            series = create_weekly(db, centre, details, starts, ends, date.fromisoformat(form.get("until", "")))
+            rows = series_sessions(db, series)
+            row = rows[0]
+        else:
+            row = create_session(db, centre, details.title, details.kind, starts, ends, details.place,
+                                 details.capacity, details.what_to_bring, public=details.public)
     except ValueError:
         db.rollback()
-        flash("请填写机构、名称、类型、日期和开始/结束时间（结束须晚于开始）。", "error")
+        flash("请填写机构、名称、类型、日期和开始/结束时间（结束须晚于开始）；每周重复的课程还要填结束日期"
+              "（不早于第一节，最多 52 周）。", "error")
         return redirect(url_for("console.sessions", week=form.get("date")))
-    record("session_create", target=f"session:{row.id}", db=db)
-    flash("课程已创建。", "ok")
+    if weekly:
+        record("series_create", target=f"session:{row.id}", detail=f"series:{row.series_id} sessions:{len(rows)}",
+               db=db)
+        flash(f"每周课程已创建：共 {len(rows)} 节。", "ok")
+    else:
+        record("session_create", target=f"session:{row.id}", db=db)
+        flash("课程已创建。", "ok")
     return redirect(url_for("console.session_detail", session_id=row.id))
 
 
@@ -91,16 +108,21 @@ def session_change(session_id: int, change: str) -> Response:
     db = get_session()
     row = db.get(TrainingSession, session_id) or abort(404)
     form = request.form.to_dict()
+    rest = form.get("scope") == "rest" and row.series_id is not None
     detail = ""
     try:
         if change == "edit":
             if not form.get("title", "").strip():
                 raise ValueError("empty title")
-            row.title, row.place = form["title"].strip()[:100], form.get("place", "").strip()[:200]
-            row.capacity, row.what_to_bring = _capacity(form.get("capacity")), form.get("what_to_bring", "")[:200]
-            db.add(row)
+            targets = this_and_later(db, row) if rest else [row]
+            edit_details(db, targets, form["title"].strip()[:100], form.get("place", "").strip()[:200],
+                         _capacity(form.get("capacity")), form.get("what_to_bring", "").strip()[:200])
+            detail = f"sessions:{len(targets)}"
         elif change == "reschedule":
             detail = f"notices:{reschedule(db, row, *parse_span(form))}"
+        elif rest:
+            classes, notices = cancel_rest(db, row)
+            detail = f"sessions:{classes} notices:{notices}"
         else:
             detail = f"notices:{cancel(db, row)}"
     except ValueError:
@@ -108,6 +130,8 @@ def session_change(session_id: int, change: str) -> Response:
         flash("无法保存：请检查名称、日期和时间（已取消的课程不能调整）。", "error")
         return redirect(url_for("console.session_detail", session_id=session_id))
     record(f"session_{change}", target=f"session:{session_id}", detail=detail, db=db)
-    flash({"edit": "已保存。", "reschedule": "已调整时间，已报名的家庭会收到一次通知。",
-           "cancel": "已取消课程，已报名的家庭会收到一次通知。"}[change], "ok")
+    flash({"edit": "已保存（这一节及以后各节）。" if rest else "已保存。",
+           "reschedule": "已调整时间，已报名的家庭会收到一次通知。",
+           "cancel": "已取消这一节及以后各节，每个已报名的家庭只会收到一条取消通知。" if rest
+           else "已取消课程，已报名的家庭会收到一次通知。"}[change], "ok")
     return redirect(url_for("console.session_detail", session_id=session_id))
