@@ -7,6 +7,7 @@ in a pull request (the running app never writes into the repository).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
@@ -40,6 +41,22 @@ def source_choices() -> list[tuple[str, str]]:
     return [(doc.document, f"{doc.name}：{doc.document}") for doc in _sources().values()]
 
 
+@dataclass(frozen=True)
+class SourceText:
+    """One region's policy document, for the viewer next to a candidate form."""
+
+    region: str
+    label: str
+    document: str
+    text: str
+
+
+@cache
+def source_texts() -> tuple[SourceText, ...]:
+    return tuple(SourceText(region, doc.name, doc.document, doc.file.read_text(encoding="utf-8").strip())
+                 for region, doc in _sources().items())
+
+
 def region_choices() -> list[str]:
     return list(_sources())
 
@@ -54,10 +71,10 @@ def check_candidate(candidate: KbCandidate) -> list[str]:
     if not candidate.question.strip() or not candidate.answer.strip():
         problems.append("问题和回答都不能为空")
     if candidate.intent not in _intents():
-        problems.append(f"意图 {candidate.intent!r} 不在意图列表中")
+        problems.append("请选择一个问题类型（意图）")
     doc = _sources().get(candidate.region)
     if doc is None:
-        problems.append(f"地区 {candidate.region!r} 未知")
+        problems.append("请选择地区")
     elif squash(doc.document) != squash(candidate.document):
         problems.append(f"{doc.name}的回答必须引用 {doc.document}")
     if _check_quote("candidate", candidate.document, candidate.quote, _texts()):

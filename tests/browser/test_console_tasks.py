@@ -86,3 +86,41 @@ def test_staff_weekly_series_enrol_several_push_and_watch_delivery(browser, live
     page.wait_for_selector("text=已送达 3 / 3")
     shot(page, "task-staff-delivery-sent")
     assert errors == []
+
+
+def test_admin_edits_a_candidate_with_the_source_viewer_and_publishes(browser, live_url, capp, accounts,
+                                                                      shot) -> None:
+    from bot.console.kb import source_texts
+    from bot.storage.accounts import KbCandidate
+
+    qijiang = next(src for src in source_texts() if src.region == "qijiang")
+    sentence = qijiang.text.splitlines()[3].strip()[:40]
+    with Session(get_engine(capp)) as db:
+        db.add(KbCandidate(question="康复补助怎么申请", answer="请先到区残联登记。", region="qijiang",
+                           intent="apply_aid", document=qijiang.document, quote="凭记忆写的引文"))
+        db.commit()
+    page, errors = open_page(browser, live_url, accounts, "admin")
+    page.click("nav >> text=知识库候选")
+    assert page.locator("button:has-text('发布')").is_disabled()  # the quote is not in the document
+    edit = page.locator("form[id^=edit-]")
+    edit.locator("textarea[name=answer]").fill("请按文件规定到区残联办理。")
+    source = edit.locator(".source[data-region=qijiang] .source-text")
+    source.scroll_into_view_if_needed()
+    page.evaluate("""(sentence) => {  // select the sentence in the document, as a finger or mouse would
+        const box = document.querySelector("form[id^=edit-] .source[data-region=qijiang] .source-text");
+        const node = box.firstChild, start = node.textContent.indexOf(sentence);
+        const range = document.createRange();
+        range.setStart(node, start); range.setEnd(node, start + sentence.length);
+        getSelection().removeAllRanges(); getSelection().addRange(range);
+    }""", sentence)
+    edit.locator(".source[data-region=qijiang] [data-use-selection]").click()
+    assert edit.locator("textarea[name=quote]").input_value() == sentence
+    shot(page, "task-admin-kb-edit")
+    edit.locator("button:has-text('保存修改')").click()
+    page.wait_for_selector("text=检查通过，可以发布")
+    page.click("button:has-text('发布')")
+    page.wait_for_selector("text=已发布")
+    with Session(get_engine(capp)) as db:
+        row = db.exec(select(KbCandidate)).one()
+        assert (row.status, row.quote, row.answer) == ("published", sentence, "请按文件规定到区残联办理。")
+    assert errors == []

@@ -1,4 +1,4 @@
-"""Knowledge-base candidates: a volunteer proposes one from an answer, staff check and publish or reject."""
+"""Knowledge-base candidates: a volunteer proposes one from an answer; staff edit, check and publish or reject."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response as WResponse
 from bot.console.audit import record
 from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp
-from bot.console.kb import check_candidate, export_yaml
+from bot.console.kb import check_candidate, export_yaml, intent_choices, region_choices, source_texts
 from bot.console.views.tickets import visible_ticket
 from bot.storage.accounts import KbCandidate
 from bot.storage.db import get_session
@@ -41,7 +41,26 @@ def kb_candidates() -> str:
     status = request.args.get("status", "draft")
     rows = get_session().exec(select(KbCandidate).where(KbCandidate.status == status)
                               .order_by(KbCandidate.id.desc()).limit(200)).all()  # type: ignore[union-attr]
-    return render_template("console/kb.html", rows=[(row, check_candidate(row)) for row in rows], current=status)
+    return render_template("console/kb.html", rows=[(row, check_candidate(row)) for row in rows], current=status,
+                           sources=source_texts(), regions=region_choices(), intents=intent_choices())
+
+
+@bp.post("/kb/<int:candidate_id>/edit")
+@require_role("staff")
+def kb_edit(candidate_id: int) -> WResponse:
+    """Fix a draft before publishing (wording, region, the verbatim quote); checked again on the page."""
+    db = get_session()
+    candidate = db.get(KbCandidate, candidate_id) or abort(404)
+    if candidate.status != "draft":
+        flash("这条候选已经审核过，不能再修改。", "error")
+        return redirect(url_for("console.kb_candidates"))
+    for name, limit in FIELDS.items():
+        setattr(candidate, name, request.form.get(name, "").strip()[:limit])
+    db.add(candidate)
+    record("kb_edit", target=f"kb:{candidate_id}", db=db)
+    problems = check_candidate(candidate)
+    flash("已保存。" + (f"还不能发布：{problems[0]}" if problems else "检查通过，可以发布。"), "warn" if problems else "ok")
+    return redirect(url_for("console.kb_candidates", _anchor=f"kb-{candidate_id}"))
 
 
 @bp.post("/kb/<int:candidate_id>/<any(publish, reject):decision>")

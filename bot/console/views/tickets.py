@@ -69,11 +69,12 @@ def ticket_detail(ticket_id: int) -> str:
     db = get_session()
     ticket = visible_ticket(ticket_id)
     record("ticket_view", target=f"ticket:{ticket_id}", detail=f"user:{ticket.user_id}")
-    from bot.console.kb import intent_choices, region_choices, source_choices
+    from bot.console.kb import intent_choices, region_choices, source_choices, source_texts
 
     view = view_ticket(db, ticket, _hours())
     return render_template("console/ticket.html", view=view, trigger=trigger_message(view.context, ticket),
                            simulated=is_simulated(db.get(User, ticket.user_id)), documents=source_choices(),
+                           sources=source_texts(),
                            regions=region_choices(), intents=intent_choices())
 
 
