@@ -70,6 +70,7 @@ class Enrolment(SQLModel, table=True):
     user_id: int = Field(foreign_key="users.id", index=True)
     session_id: int = Field(foreign_key="training_sessions.id", index=True)
     series_id: int | None = Field(default=None, foreign_key="session_series.id")
+    label: str = Field(default="", max_length=40)  # staff's name for the family (erased with the enrolment)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
