@@ -16,10 +16,10 @@ from tests.test_console_support import csrf_token, login, post
 
 accounts, capp, db = support.accounts, support.capp, support.db  # shared fixtures
 
-STAFF_PAGES = ["/console/sessions", "/console/kb", "/console/centres"]
+STAFF_PAGES = ["/console/kb", "/console/centres", "/console/deliveries", "/console/families"]
 ADMIN_PAGES = ["/console/admin/users", "/console/admin/audit"]
 VOLUNTEER_PAGES = ["/console/tickets"]
-SHARED_PAGES = ["/console/dashboard", "/console/simulator"]
+SHARED_PAGES = ["/console/dashboard", "/console/simulator", "/console/sessions"]  # volunteers: timetable read-only
 
 
 def audit(db, action: str) -> list[AuditLog]:

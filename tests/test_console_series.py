@@ -109,3 +109,15 @@ def test_a_full_class_enrols_nobody_from_the_batch(capp, accounts, db) -> None:
     response = post(client, f"{page}/enrol", {"family": f"{a.id} {b.id}"}, page=page)
     assert "这次没有报名任何家庭" in client.get(response.location).get_data(as_text=True)
     assert db.exec(select(Enrolment)).first() is None
+
+
+@time_machine.travel(NOW, tick=False)
+def test_volunteers_see_the_timetable_but_not_the_families(capp, accounts, db) -> None:
+    staff = login(capp, accounts, "staff")
+    rows = weekly(staff, db, until=date(2026, 12, 12))
+    volunteer = login(capp, accounts, "volunteer")
+    week = volunteer.get(f"/console/sessions?week={FIRST.isoformat()}").get_data(as_text=True)
+    assert "周六感统课" in week and "课程表只读" in week
+    assert f'href="/console/sessions/{rows[0].id}"' not in week and 'id="new-session"' not in week
+    assert volunteer.get(f"/console/sessions/{rows[0].id}").status_code == 403
+    assert post(volunteer, "/console/sessions", {"title": "x"}).status_code == 403

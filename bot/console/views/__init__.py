@@ -6,6 +6,8 @@ from bot.console.views import (  # noqa: F401
     dashboard,
     deliveries,
     enrolments,
+    exports,
+    families,
     kb,
     login,
     sessions,

@@ -1,8 +1,10 @@
-"""Centres: the rehabilitation centres families join (by QR scene or join code). Staff list, add and edit them."""
+"""Centres: the rehabilitation centres families join (by QR scene or join code). Staff list, add and edit them,
+and get each centre's QR code to print."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func
@@ -13,8 +15,10 @@ from bot.console.audit import record
 from bot.console.auth import require_role
 from bot.console.blueprint import bp
 from bot.console.kb import region_choices
+from bot.services import get_services
 from bot.storage.db import get_session
 from bot.storage.models import Centre, User
+from bot.wechat.client import WeChatSendError
 
 _CODE = re.compile(r"^[a-z0-9_-]{2,32}$")
 
@@ -65,3 +69,19 @@ def centre_edit(centre_id: int) -> Response:
     record("centre_edit", target=f"centre:{centre_id}", db=db)
     flash("已保存。", "ok")
     return redirect(url_for("console.centres"))
+
+
+@bp.post("/centres/<int:centre_id>/qrcode")
+@require_role("staff")
+def centre_qrcode(centre_id: int) -> Response | str:
+    """A permanent WeChat QR code for this centre: a family who scans it follows the account and joins."""
+    db = get_session()
+    centre = db.get(Centre, centre_id) or abort(404)
+    try:
+        result = get_services().client.create_qrcode(f"centre_{centre.code}")
+    except WeChatSendError as exc:
+        flash(f"微信没有生成二维码（错误码 {exc.errcode}），请稍后再试或联系管理员。", "error")
+        return redirect(url_for("console.centres"))
+    record("centre_qrcode", target=f"centre:{centre_id}", db=db)
+    image = "https://mp.weixin.qq.com/cgi-bin/showqrcode?ticket=" + quote(result["ticket"], safe="")
+    return render_template("console/centre_qrcode.html", centre=centre, image=image, link=result["url"])

@@ -10,6 +10,7 @@ from bot.console.audit import record
 from bot.console.auth import require_role
 from bot.console.blueprint import bp
 from bot.console.deliveries import cancel_queued, describe, progress, rows_for
+from bot.console.families import labels_for
 from bot.storage.classes import PushAudit, TrainingSession
 from bot.storage.db import get_session
 from bot.timeutil import utcnow
@@ -36,7 +37,7 @@ def deliveries() -> str:
     everything = rows if not state else rows_for(db, audit_id=push_id, session_id=None if push else session_id)
     return render_template("console/deliveries.html", push=push, session_row=row, state=state,
                            states=STATE_FILTERS, items=[describe(r, now) for r in rows],
-                           counts=progress(everything, now))
+                           counts=progress(everything, now), labels=labels_for(db, [r.user_id for r in rows]))
 
 
 @bp.post("/pushes/<int:push_id>/cancel")

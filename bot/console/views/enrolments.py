@@ -13,10 +13,10 @@ from bot.console.audit import record
 from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp
 from bot.console.deliveries import progress, rows_for
+from bot.console.families import labels_for
 from bot.console.simulated import real_families
 from bot.console.views.sessions import KIND_LABELS
 from bot.outbox.schedule import in_quiet_hours
-from bot.privacy import pseudonym
 from bot.storage.classes import PushAudit, SessionSeries, TrainingSession
 from bot.storage.db import get_session
 from bot.storage.models import Centre, User
@@ -38,7 +38,8 @@ def _page(row: TrainingSession, **extra: object) -> str:
     push_progress = {p.id: progress(rows_for(db, audit_id=p.id), now) for p in pushes}
     record("enrolments_view", target=f"session:{row.id}", detail=f"families:{len(booked)}", db=db)
     return render_template("console/session.html", row=row, centre=db.get(Centre, row.centre_id), booked=booked,
-                           candidates=candidates, series=series, series_rows=series_rows, series_index=series_index, pushes=pushes, push_progress=push_progress, kinds=KIND_LABELS, tag=lambda u: pseudonym(u.openid),
+                           candidates=candidates, labels=labels_for(db, booked_ids, row.centre_id),
+                           candidate_labels=labels_for(db, [u.id or 0 for u in candidates]), series=series, series_rows=series_rows, series_index=series_index, pushes=pushes, push_progress=push_progress, kinds=KIND_LABELS,
                            max_notice=MAX_NOTICE_CHARS, **extra)
 
 

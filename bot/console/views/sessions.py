@@ -11,7 +11,7 @@ from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from bot.console.audit import record
-from bot.console.auth import require_role
+from bot.console.auth import current_staff, has_role, require_role
 from bot.console.blueprint import SHANGHAI, bp
 from bot.console.series import ClassDetails, cancel_rest, create_weekly, edit_details, this_and_later
 from bot.storage.classes import KINDS, Enrolment, TrainingSession
@@ -47,8 +47,9 @@ def _capacity(raw: str | None) -> int | None:
 
 
 @bp.get("/sessions")
-@require_role("staff")
+@require_role("staff", "volunteer")
 def sessions() -> str:
+    """The week's timetable; volunteers see it read-only (no family lists, no changes)."""
     monday = monday_of(request.args.get("week"))
     start = datetime.combine(monday, time(0), SHANGHAI)
     db = get_session()
@@ -63,7 +64,7 @@ def sessions() -> str:
     today = utcnow().astimezone(SHANGHAI).date()
     return render_template("console/sessions.html", days=days, counts=counts, centres=centres, kinds=KIND_LABELS,
                            monday=monday, default_day=max(monday, today), default_until=max(monday, today) + timedelta(weeks=11),
-                           empty_week=not rows, prev=monday - timedelta(days=7), next=monday + timedelta(days=7))
+                           empty_week=not rows, can_edit=has_role(current_staff(), "staff"), prev=monday - timedelta(days=7), next=monday + timedelta(days=7))
 
 
 @bp.post("/sessions")
