@@ -13,10 +13,12 @@ from sqlalchemy import exists, or_
 from sqlmodel import Session, select
 
 from bot.console.simulated import real_families, simulated_user_ids
-from bot.storage.models import Message, Ticket
+from bot.storage.models import Message, Ticket, User
 from bot.tickets import ACTIVE, visible_clause
 
 PAGE_SIZE = 30
+# The child's age as the family told the bot (profile "age", in years): bands volunteers think in.
+AGES = {"0-3": ("0–3 岁", 0.0, 4.0), "4-6": ("4–6 岁", 4.0, 7.0), "7-": ("7 岁及以上", 7.0, 99.0)}
 TABS = {"active": ("全部未完成", ACTIVE), "open": ("待认领", ("open",)), "claimed": ("处理中", ("claimed", "sending")),
         "waiting": ("等待家长", ("waiting_parent",)), "answered": ("已回复", ("answered", "closed")),
         "simulated": ("模拟器练习", ACTIVE + ("answered", "closed"))}
@@ -29,6 +31,7 @@ class TicketFilters:
     tab: str = "active"
     text: str = ""
     region: str = ""
+    age: str = ""
     mine: bool = False
     overdue: bool = False
     page: int = 1
@@ -38,20 +41,21 @@ class TicketFilters:
         tab = args.get("status", "active")
         page = args.get("page", "1")
         return cls(tab=tab if tab in TABS else "active", text=args.get("q", "").strip()[:50],
-                   region=args.get("region", "")[:16], mine=args.get("mine") == "1",
+                   region=args.get("region", "")[:16], age=args.get("age", "") if args.get("age") in AGES else "",
+                   mine=args.get("mine") == "1",
                    overdue=args.get("overdue") == "1", page=max(int(page), 1) if page.isdigit() else 1)
 
     def query(self, **change: Any) -> dict[str, Any]:
         """Query-string values for a link to this list with `change` applied (empty values left out)."""
         filters = replace(self, **change)
-        values = {"status": filters.tab, "q": filters.text, "region": filters.region,
+        values = {"status": filters.tab, "q": filters.text, "region": filters.region, "age": filters.age,
                   "mine": "1" if filters.mine else "", "overdue": "1" if filters.overdue else "",
                   "page": filters.page if filters.page > 1 else ""}
         return {key: value for key, value in values.items() if value}
 
     @property
     def narrowed(self) -> bool:
-        return bool(self.text or self.region or self.mine or self.overdue)
+        return bool(self.text or self.region or self.age or self.mine or self.overdue)
 
 
 def find_tickets(db: Session, filters: TicketFilters, staff_id: int, volunteer_scope: int | None,
@@ -69,6 +73,10 @@ def find_tickets(db: Session, filters: TicketFilters, staff_id: int, volunteer_s
         stmt = stmt.where(Ticket.claimed_by == staff_id)
     if filters.region:
         stmt = stmt.where(Ticket.region == filters.region)
+    if filters.age:
+        _label, low, high = AGES[filters.age]
+        age = User.profile["age"].as_float()  # type: ignore[index]
+        stmt = stmt.where(Ticket.user_id.in_(select(User.id).where(age >= low, age < high)))  # type: ignore[attr-defined]
     if filters.overdue:
         stmt = stmt.where(Ticket.status == "open", Ticket.created_at < now - timedelta(hours=overdue_hours))
     if filters.text:

@@ -5,13 +5,14 @@ Volunteers answer them; staff and admins can help when volunteers are short."""
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from bot.console.audit import record
 from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp
 from bot.console.simulated import is_simulated
-from bot.console.ticket_list import TABS, TicketFilters, find_tickets
+from bot.console.ticket_list import AGES, TABS, TicketFilters, find_tickets
 from bot.services import get_services
 from bot.storage.db import get_session
 from bot.storage.models import Message, Ticket, User
@@ -53,8 +54,16 @@ def tickets() -> str:
     filters = TicketFilters.from_args(request.args)
     now = utcnow()
     rows, more = find_tickets(db, filters, current_staff().id, volunteer_scope(), _hours(), now)  # type: ignore[union-attr]
+    users = {u.id: u for u in db.exec(select(User).where(User.id.in_([t.user_id for t in rows]))).all()}  # type: ignore[union-attr]
     return render_template("console/tickets.html", views=[view_ticket(db, t, _hours(), now) for t in rows],
-                           filters=filters, more=more, tabs=TABS, regions=region_choices())
+                           filters=filters, more=more, tabs=TABS, regions=region_choices(), ages=AGES,
+                           child_age={t.id: child_age(users.get(t.user_id)) for t in rows})
+
+
+def child_age(user: User | None) -> str:
+    """"孩子 5 岁" when the family told the bot the child's age, else ""."""
+    age = (user.profile or {}).get("age") if user else None
+    return f"孩子 {age:g} 岁" if isinstance(age, int | float) and not isinstance(age, bool) else ""
 
 
 def trigger_message(messages: list[Message], ticket: Ticket) -> int | None:
