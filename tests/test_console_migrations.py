@@ -1,5 +1,5 @@
-"""Migration 0007 (family labels on enrolments): existing enrolments get an empty label, the migrated schema
-matches the models, and it goes back down cleanly. Runs on PostgreSQL too (.ci/run)."""
+"""Migrations 0007 (family labels on enrolments) and 0008 (staff_centres): existing rows survive, the migrated
+schema matches the models, and each goes back down cleanly. Runs on PostgreSQL too (.ci/run)."""
 
 from __future__ import annotations
 
@@ -45,3 +45,14 @@ def test_0007_adds_an_empty_label_to_existing_enrolments_and_goes_back(app) -> N
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM enrolments")).scalar() == 1
     upgrade(app)
+
+
+def test_0008_staff_centres_matches_the_model_and_goes_back(app) -> None:
+    engine = get_engine(app)
+    with engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+    assert [d for d in diffs if "staff_centres" in repr(d)] == []
+    run(app, "downgrade", "0007")
+    assert "staff_centres" not in inspect(engine).get_table_names()
+    upgrade(app)
+    assert "staff_centres" in inspect(engine).get_table_names()

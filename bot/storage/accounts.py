@@ -34,6 +34,18 @@ class StaffUser(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class StaffCentre(SQLModel, table=True):
+    """A staff account works for this centre: it sees only its centres' classes, families and pushes.
+    A staff account with no rows here is not limited (as before centres could be assigned); admins see all."""
+
+    __tablename__ = "staff_centres"
+
+    staff_id: int = Field(sa_column=Column(Integer, ForeignKey("staff_users.id", ondelete="CASCADE"),
+                                           primary_key=True))
+    centre_id: int = Field(sa_column=Column(Integer, ForeignKey("centres.id", ondelete="CASCADE"),
+                                            primary_key=True))
+
+
 class StaffSession(SQLModel, table=True):
     """One console login. The cookie carries a random token; only its hash is stored, so a leaked
     database cannot be replayed as a cookie. Deleting the row (logout) ends the session server-side."""
