@@ -20,7 +20,7 @@ ACTION_LABELS = {
     "enrolments_view": "查看报名家庭", "push_notice": "推送通知", "user_create": "新建账号",
     "user_role": "修改角色", "user_password": "重置密码", "user_active": "启用/停用账号",
     "user_unlock": "解除锁定", "simulator_send": "模拟器发送", "kb_export": "导出知识库候选",
-    "centre_create": "添加机构", "centre_edit": "修改机构", "push_cancel": "撤回通知", "series_create": "新建每周课程", "kb_edit": "修改知识库候选", "family_label": "修改家庭标签", "centre_qrcode": "生成机构二维码",
+    "centre_create": "添加机构", "centre_edit": "修改机构", "push_cancel": "撤回通知", "series_create": "新建每周课程", "kb_edit": "修改知识库候选", "family_label": "修改家庭标签", "centre_qrcode": "生成机构二维码", "user_centres": "修改负责机构",
     "export_csv": "导出表格",
 }
 

@@ -51,6 +51,7 @@ KEYS: dict[str, tuple[str | Callable[[str], str], Callable[[str], str | None] | 
     "withdrawn": ("撤回 {} 条", None),
     "series": ("每周系列 #{}", None),
     "sessions": ("{} 节课", None),
+    "centres": (lambda v: "全部机构" if v == "all" else "机构 #" + "、#".join(v.split(",")), None),
     "export": (lambda v: {"tickets": "工单表", "enrolments": "报名表", "audit": "审计日志"}.get(v, "表格"), None),
 }
 

@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import or_, update
 from sqlmodel import Session, select
@@ -87,9 +88,10 @@ def cancel_queued(db: Session, audit_id: int, now: datetime | None = None) -> in
 
 
 def rows_for(db: Session, audit_id: int | None = None, session_id: int | None = None,
-             state: str = "", limit: int = 500) -> list[Reminder]:
-    """Outbox rows of one push, or one class (its reminders and notices), or everything in one state."""
-    stmt = select(Reminder)
+             state: str = "", limit: int = 500, where: Any = None) -> list[Reminder]:
+    """Outbox rows of one push, or one class (its reminders and notices), or everything in one state;
+    `where` narrows further (the account's centres)."""
+    stmt = select(Reminder) if where is None else select(Reminder).where(where)
     if audit_id is None and session_id is None:
         stmt = stmt.where(real_families(Reminder.user_id))  # the dashboard's figures leave the simulator out
     if audit_id is not None:

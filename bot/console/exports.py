@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 from bot.console.audit import ACTION_LABELS
 from bot.console.audit_view import describe
 from bot.console.blueprint import REASON_LABELS, SHANGHAI, STATUS_LABELS, intent_label, region_label
+from bot.console.scope import in_my_centres
 from bot.console.simulated import real_families
 from bot.storage.accounts import AuditLog, StaffUser
 from bot.storage.classes import Enrolment, TrainingSession
@@ -49,7 +50,7 @@ TICKET_HEADER = ["工单号", "状态", "原因", "地区", "问题类型（猜�
 def enrolment_rows(db: Session) -> Iterator[list[object]]:
     centres = dict(db.exec(select(Centre.id, Centre.name)).all())
     rows = db.exec(select(Enrolment, TrainingSession).join(TrainingSession, TrainingSession.id == Enrolment.session_id)
-                   .where(real_families(Enrolment.user_id))
+                   .where(real_families(Enrolment.user_id), in_my_centres(TrainingSession.centre_id))
                    .order_by(TrainingSession.starts_at, Enrolment.user_id).limit(LIMIT)).all()
     for enrolment, session in rows:
         yield [session.id, session.title, centres.get(session.centre_id, ""), _time(session.starts_at),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from sqlalchemy import delete
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
@@ -11,8 +12,9 @@ from bot.console.audit_view import describe
 from bot.console.auth import create_account, current_staff, generate_password, require_role, set_password
 from bot.console.blueprint import bp
 from bot.console.throttle import get_throttle
-from bot.storage.accounts import ROLES, AuditLog, StaffUser
+from bot.storage.accounts import ROLES, AuditLog, StaffCentre, StaffUser
 from bot.storage.db import get_session
+from bot.storage.models import Centre
 
 PAGE = 100
 
@@ -20,8 +22,28 @@ PAGE = 100
 @bp.get("/admin/users")
 @require_role("admin")
 def users() -> str:
-    rows = get_session().exec(select(StaffUser).order_by(StaffUser.role, StaffUser.name)).all()
-    return render_template("console/users.html", rows=rows, roles=ROLES, roles_least_first=ROLES[::-1])
+    db = get_session()
+    rows = db.exec(select(StaffUser).order_by(StaffUser.role, StaffUser.name)).all()
+    assigned: dict[int, set[int]] = {}
+    for staff_id, centre_id in db.exec(select(StaffCentre.staff_id, StaffCentre.centre_id)).all():
+        assigned.setdefault(staff_id, set()).add(centre_id)
+    return render_template("console/users.html", rows=rows, roles=ROLES, roles_least_first=ROLES[::-1],
+                           centres=db.exec(select(Centre).order_by(Centre.id)).all(), assigned=assigned)
+
+
+@bp.post("/admin/users/<int:user_id>/centres")
+@require_role("admin")
+def user_centres(user_id: int) -> Response:
+    """Which centres a staff account works for (none ticked: every centre)."""
+    db = get_session()
+    user = db.get(StaffUser, user_id) or abort(404)
+    known = set(db.exec(select(Centre.id)).all())
+    chosen = sorted({int(c) for c in request.form.getlist("centre") if c.isdigit()} & known)
+    db.exec(delete(StaffCentre).where(StaffCentre.staff_id == user.id))  # type: ignore[call-overload]
+    db.add_all([StaffCentre(staff_id=user.id or 0, centre_id=c) for c in chosen])
+    record("user_centres", target=f"staff:{user.id}", detail=f"centres:{','.join(map(str, chosen)) or 'all'}", db=db)
+    flash(f"已保存 {user.name} 负责的机构。" if chosen else f"{user.name} 现在可以看到全部机构。", "ok")
+    return redirect(url_for("console.users", _anchor=f"staff-{user.id}"))
 
 
 @bp.post("/admin/users")

@@ -12,10 +12,12 @@ from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from bot.console.audit import record
-from bot.console.auth import require_role
+from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp
 from bot.console.kb import region_choices
+from bot.console.scope import in_my_centres, my_centres, require_centre
 from bot.services import get_services
+from bot.storage.accounts import StaffCentre
 from bot.storage.db import get_session
 from bot.storage.models import Centre, User
 from bot.wechat.client import WeChatSendError
@@ -27,7 +29,7 @@ _CODE = re.compile(r"^[a-z0-9_-]{2,32}$")
 @require_role("staff")
 def centres() -> str:
     db = get_session()
-    rows = db.exec(select(Centre).order_by(Centre.id)).all()
+    rows = db.exec(select(Centre).where(in_my_centres(Centre.id)).order_by(Centre.id)).all()
     families = dict(db.exec(select(User.centre_id, func.count()).group_by(User.centre_id)).all())
     return render_template("console/centres.html", rows=rows, families=families, regions=region_choices())
 
@@ -50,6 +52,8 @@ def centre_create() -> Response:
     centre = Centre(code=code, **fields)
     db.add(centre)
     db.flush()
+    if my_centres() is not None:  # a centre-scoped account works for the centre it adds
+        db.add(StaffCentre(staff_id=current_staff().id, centre_id=centre.id))  # type: ignore[union-attr]
     record("centre_create", target=f"centre:{centre.id}", db=db)
     flash("机构已添加。", "ok")
     return redirect(url_for("console.centres"))
@@ -60,6 +64,7 @@ def centre_create() -> Response:
 def centre_edit(centre_id: int) -> Response:
     db = get_session()
     centre = db.get(Centre, centre_id) or abort(404)
+    require_centre(centre_id)
     fields = _fields()
     if not fields["name"] or fields["region"] not in region_choices():
         flash("名称和地区不能为空。", "error")
@@ -77,6 +82,7 @@ def centre_qrcode(centre_id: int) -> Response | str:
     """A permanent WeChat QR code for this centre: a family who scans it follows the account and joins."""
     db = get_session()
     centre = db.get(Centre, centre_id) or abort(404)
+    require_centre(centre_id)
     try:
         result = get_services().client.create_qrcode(f"centre_{centre.code}")
     except WeChatSendError as exc:

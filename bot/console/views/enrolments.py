@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlmodel import select
 from werkzeug.wrappers import Response
 
@@ -14,6 +14,7 @@ from bot.console.auth import current_staff, require_role
 from bot.console.blueprint import bp
 from bot.console.deliveries import progress, rows_for
 from bot.console.families import labels_for
+from bot.console.scope import my_class
 from bot.console.simulated import real_families
 from bot.console.views.sessions import KIND_LABELS
 from bot.outbox.schedule import in_quiet_hours
@@ -46,7 +47,7 @@ def _page(row: TrainingSession, **extra: object) -> str:
 @bp.get("/sessions/<int:session_id>")
 @require_role("staff")
 def session_detail(session_id: int) -> str:
-    return _page(get_session().get(TrainingSession, session_id) or abort(404))
+    return _page(my_class(session_id))
 
 
 def centre_families(centre_id: int) -> list[User]:
@@ -61,7 +62,7 @@ def session_enrol(session_id: int) -> Response:
     """Several family numbers at once ("12, 15 18"), or everyone in the centre; on this class or, for a
     weekly class, on every later class of the series too. All or nothing: a full class enrols nobody."""
     db = get_session()
-    row = db.get(TrainingSession, session_id) or abort(404)
+    row = my_class(session_id)
     back = redirect(url_for("console.session_detail", session_id=session_id))
     numbers = [int(n) for n in re.findall(r"\d+", request.form.get("family", ""))]
     users = {n: db.get(User, n) for n in dict.fromkeys(numbers)}
@@ -99,7 +100,7 @@ def session_push(session_id: int) -> Response | str:
     """Preview first; 确认发送 sends only the text that was previewed. If the box was edited after the
     preview, the edited text is previewed again instead of sent. Nobody to send to: refused."""
     db = get_session()
-    row = db.get(TrainingSession, session_id) or abort(404)
+    row = my_class(session_id)
     text = request.form.get("text", "").strip()[:MAX_NOTICE_CHARS]
     if not text:
         flash("通知内容不能为空。", "error")

@@ -10,7 +10,7 @@ from bot.console.audit import record
 from bot.console.auth import require_role
 from bot.console.blueprint import bp
 from bot.console.families import find_labelled, set_label
-from bot.storage.classes import TrainingSession
+from bot.console.scope import in_my_centres, my_class
 from bot.storage.db import get_session
 from bot.storage.models import Centre
 
@@ -20,8 +20,9 @@ from bot.storage.models import Centre
 def families() -> str:
     db = get_session()
     text = request.args.get("q", "").strip()[:40]
-    centres = {c.id: c.name for c in db.exec(select(Centre)).all()}
-    return render_template("console/families.html", q=text, rows=find_labelled(db, text) if text else [],
+    centres = {c.id: c.name for c in db.exec(select(Centre).where(in_my_centres(Centre.id))).all()}
+    rows = [r for r in find_labelled(db, text) if r[2] in centres] if text else []
+    return render_template("console/families.html", q=text, rows=rows,
                            centres=centres)
 
 
@@ -29,7 +30,7 @@ def families() -> str:
 @require_role("staff")
 def family_label(session_id: int, user_id: int) -> Response:
     db = get_session()
-    row = db.get(TrainingSession, session_id) or abort(404)
+    row = my_class(session_id)
     if not set_label(db, user_id, row.centre_id, request.form.get("label", "")):
         abort(404)  # not enrolled at this centre: nothing to label
     record("family_label", target=f"user:{user_id}", detail=f"session:{session_id}", db=db)

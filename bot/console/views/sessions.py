@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func
 from sqlmodel import select
 from werkzeug.wrappers import Response
@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from bot.console.audit import record
 from bot.console.auth import current_staff, has_role, require_role
 from bot.console.blueprint import SHANGHAI, bp
+from bot.console.scope import in_my_centres, my_class, require_centre
 from bot.console.series import ClassDetails, cancel_rest, create_weekly, edit_details, this_and_later
 from bot.storage.classes import KINDS, Enrolment, TrainingSession
 from bot.storage.db import get_session
@@ -54,13 +55,14 @@ def sessions() -> str:
     start = datetime.combine(monday, time(0), SHANGHAI)
     db = get_session()
     rows = db.exec(select(TrainingSession).where(TrainingSession.starts_at >= start,
-                                                 TrainingSession.starts_at < start + timedelta(days=7))
+                                                 TrainingSession.starts_at < start + timedelta(days=7),
+                                                 in_my_centres(TrainingSession.centre_id))
                    .order_by(TrainingSession.starts_at)).all()
     counts = dict(db.exec(select(Enrolment.session_id, func.count()).where(
         Enrolment.session_id.in_([r.id for r in rows])).group_by(Enrolment.session_id)).all())  # type: ignore[union-attr]
     days = [(monday + timedelta(days=i), [r for r in rows if r.starts_at.astimezone(SHANGHAI).date()
                                           == monday + timedelta(days=i)]) for i in range(7)]
-    centres = {c.id: c for c in db.exec(select(Centre).order_by(Centre.id)).all()}
+    centres = {c.id: c for c in db.exec(select(Centre).where(in_my_centres(Centre.id)).order_by(Centre.id)).all()}
     today = utcnow().astimezone(SHANGHAI).date()
     return render_template("console/sessions.html", days=days, counts=counts, centres=centres, kinds=KIND_LABELS,
                            monday=monday, default_day=max(monday, today), default_until=max(monday, today) + timedelta(weeks=11),
@@ -73,6 +75,7 @@ def session_create() -> Response:
     db = get_session()
     form = request.form.to_dict()
     centre = db.get(Centre, int(form.get("centre_id") or 0))
+    require_centre(centre.id if centre else None)
     weekly = form.get("repeat") == "weekly"
     try:
         starts, ends = parse_span(form)
@@ -107,7 +110,7 @@ def session_create() -> Response:
 @require_role("staff")
 def session_change(session_id: int, change: str) -> Response:
     db = get_session()
-    row = db.get(TrainingSession, session_id) or abort(404)
+    row = my_class(session_id)
     form = request.form.to_dict()
     rest = form.get("scope") == "rest" and row.series_id is not None
     detail = ""
