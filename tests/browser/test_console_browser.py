@@ -51,6 +51,7 @@ def test_parent_to_volunteer_and_back(browser, live_url, capp, accounts, sandbox
     volunteer.wait_for_timeout(500)  # chart animation
     shot(volunteer, "dashboard")
     volunteer.click("nav >> text=工单")
+    volunteer.wait_for_selector("text=现在没有等待处理的工单")
     assert volunteer.locator("text=工单 #1").count() == 0  # practice from the simulator is not real work
     volunteer.click("text=模拟器练习")
     shot(volunteer, "tickets")

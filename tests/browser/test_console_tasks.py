@@ -69,9 +69,11 @@ def test_staff_weekly_series_enrol_several_push_and_watch_delivery(browser, live
     shot(page, "task-staff-series")
     page.fill("#push-form textarea[name=text]", "请带一双防滑袜。")
     page.click("#push-preview")
+    page.wait_for_selector("text=将发给 3 个")
     page.fill("#push-form textarea[name=text]", "请带一双防滑袜和水杯。")  # edited after the preview
     assert page.locator("#push-confirm").is_disabled()
     page.click("#push-preview")
+    page.wait_for_selector("text=【课程通知·周六感统课】请带一双防滑袜和水杯。")
     page.click("#push-confirm")
     page.wait_for_selector("text=通知已排入发送队列：3 个家庭")
     page.click("text=查看每个家庭的送达情况")
@@ -119,7 +121,7 @@ def test_admin_edits_a_candidate_with_the_source_viewer_and_publishes(browser, l
     edit.locator("button:has-text('保存修改')").click()
     page.wait_for_selector("text=检查通过，可以发布")
     page.click("button:has-text('发布')")
-    page.wait_for_selector("text=已发布")
+    page.wait_for_selector("text=已发布（可导出为知识条目）")
     with Session(get_engine(capp)) as db:
         row = db.exec(select(KbCandidate)).one()
         assert (row.status, row.quote, row.answer) == ("published", sentence, "请按文件规定到区残联办理。")
