@@ -92,3 +92,24 @@ def test_withdrawing_a_held_push_stops_it_and_is_audited(capp, accounts, db) -> 
     assert db.exec(select(Reminder).where(Reminder.audit_id == audit.id)).one().status == "cancelled"
     assert "工作人员撤回了这条通知" in client.get(listing).get_data(as_text=True)
     assert db.exec(select(AuditLog).where(AuditLog.action == "push_cancel")).one().target == f"push:{audit.id}"
+
+
+@time_machine.travel(DAYTIME, tick=False)
+def test_a_large_push_counts_every_family_while_the_list_shows_the_latest(capp, accounts, db) -> None:
+    from bot.storage.models import User
+    from bot.timetable import enrol
+
+    client, row, page, _user = class_with_family(capp, accounts, db)
+    row.capacity = None  # a lecture open to everyone
+    families = [User(openid=f"o-big-{n}", centre_id=row.centre_id) for n in range(600)]
+    db.add_all(families)
+    db.flush()
+    for family in families:
+        enrol(db, family, row)
+    db.commit()
+    push(client, page, "本周停车场施工，请从北门进。")
+    audit = db.exec(select(PushAudit)).one()
+    listing = client.get(f"/console/deliveries?push={audit.id}").get_data(as_text=True)
+    assert "已送达 0 / 601" in listing and "尚未发出 601" in listing
+    assert listing.count('<tr class="d-queued">') == 500 and "最近的 500 条" in listing
+    assert "已送达 0 / 601" in client.get(page).get_data(as_text=True)

@@ -26,6 +26,7 @@ REASONS = {"family unfollowed": "家庭已取消关注公众号", "reminders off
            "superseded by a newer change": "课程又有新的调整，以最新通知为准",
            "withdrawn by staff": "工作人员撤回了这条通知",
            "rescheduled; reminder time passed": "课程改期后提醒时间已过"}
+LIST_LIMIT = 500  # rows shown in a delivery list; the progress counts use every row
 _WECHAT = re.compile(r"^(\d+):")
 
 
@@ -88,7 +89,7 @@ def cancel_queued(db: Session, audit_id: int, now: datetime | None = None) -> in
 
 
 def rows_for(db: Session, audit_id: int | None = None, session_id: int | None = None,
-             state: str = "", limit: int = 500, where: Any = None) -> list[Reminder]:
+             state: str = "", limit: int | None = LIST_LIMIT, where: Any = None) -> list[Reminder]:
     """Outbox rows of one push, or one class (its reminders and notices), or everything in one state;
     `where` narrows further (the account's centres)."""
     stmt = select(Reminder) if where is None else select(Reminder).where(where)

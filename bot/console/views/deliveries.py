@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from bot.console.audit import record
 from bot.console.auth import require_role
 from bot.console.blueprint import bp
-from bot.console.deliveries import cancel_queued, describe, progress, rows_for
+from bot.console.deliveries import LIST_LIMIT, cancel_queued, describe, progress, rows_for
 from bot.console.families import labels_for
 from bot.console.scope import in_my_centres, my_class
 from bot.storage.classes import PushAudit, Reminder, TrainingSession
@@ -37,10 +37,9 @@ def deliveries() -> str:
     mine = TrainingSession.centre_id.in_(select(Centre.id).where(in_my_centres(Centre.id)))  # type: ignore[attr-defined]
     where = Reminder.session_id.in_(select(TrainingSession.id).where(mine))  # type: ignore[union-attr]
     rows = rows_for(db, audit_id=push_id, session_id=None if push else session_id, state=state, where=where)
-    everything = rows if not state else rows_for(db, audit_id=push_id, session_id=None if push else session_id,
-                                                 where=where)
+    everything = rows_for(db, audit_id=push_id, session_id=None if push else session_id, where=where, limit=None)
     return render_template("console/deliveries.html", push=push, session_row=row, state=state,
-                           states=STATE_FILTERS, items=[describe(r, now) for r in rows],
+                           states=STATE_FILTERS, items=[describe(r, now) for r in rows], shown_limit=LIST_LIMIT,
                            counts=progress(everything, now), labels=labels_for(db, [r.user_id for r in rows]))
 
 

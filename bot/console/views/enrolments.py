@@ -36,7 +36,7 @@ def _page(row: TrainingSession, **extra: object) -> str:
     pushes = db.exec(select(PushAudit).where(PushAudit.session_id == row.id)
                      .order_by(PushAudit.id.desc())).all()  # type: ignore[union-attr]
     now = utcnow()
-    push_progress = {p.id: progress(rows_for(db, audit_id=p.id), now) for p in pushes}
+    push_progress = {p.id: progress(rows_for(db, audit_id=p.id, limit=None), now) for p in pushes}
     record("enrolments_view", target=f"session:{row.id}", detail=f"families:{len(booked)}", db=db)
     return render_template("console/session.html", row=row, centre=db.get(Centre, row.centre_id), booked=booked,
                            candidates=candidates, labels=labels_for(db, booked_ids, row.centre_id),
