@@ -68,3 +68,17 @@ def test_the_message_that_asked_for_a_person_is_marked(capp, accounts, db) -> No
     marked = re.search(r'<div class="bubble me trigger" id="trigger">(.*?)</div>', page, re.S)
     assert marked and "转人工的消息" in marked.group(1) and marked.group(1).endswith("转人工")
     assert db.exec(select(Ticket)).one().id == ticket.id
+
+
+def test_staff_filter_by_who_claimed(capp, accounts, db) -> None:
+    from bot.storage.accounts import StaffUser
+
+    first, second = ask_for_person(capp, db, "o-1"), ask_for_person(capp, db, "o-2")
+    volunteer = login(capp, accounts, "volunteer")
+    post(volunteer, f"/console/tickets/{first.id}/claim", page=f"/console/tickets/{first.id}")
+    staff = login(capp, accounts, "staff")
+    post(staff, f"/console/tickets/{second.id}/claim", page=f"/console/tickets/{second.id}")
+    helper = db.exec(select(StaffUser).where(StaffUser.name == "demo-volunteer")).one()
+    assert listed(staff, f"status=claimed&by={helper.id}") == {first.id}
+    assert listed(staff, "status=claimed") == {first.id, second.id}
+    assert 'name="by"' not in volunteer.get("/console/tickets").get_data(as_text=True)

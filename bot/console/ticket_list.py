@@ -33,6 +33,7 @@ class TicketFilters:
     region: str = ""
     age: str = ""
     mine: bool = False
+    claimed_by: int | None = None
     overdue: bool = False
     page: int = 1
 
@@ -43,19 +44,20 @@ class TicketFilters:
         return cls(tab=tab if tab in TABS else "active", text=args.get("q", "").strip()[:50],
                    region=args.get("region", "")[:16], age=args.get("age", "") if args.get("age") in AGES else "",
                    mine=args.get("mine") == "1",
+                   claimed_by=int(args["by"]) if args.get("by", "").isdigit() else None,
                    overdue=args.get("overdue") == "1", page=max(int(page), 1) if page.isdigit() else 1)
 
     def query(self, **change: Any) -> dict[str, Any]:
         """Query-string values for a link to this list with `change` applied (empty values left out)."""
         filters = replace(self, **change)
         values = {"status": filters.tab, "q": filters.text, "region": filters.region, "age": filters.age,
-                  "mine": "1" if filters.mine else "", "overdue": "1" if filters.overdue else "",
+                  "mine": "1" if filters.mine else "", "by": filters.claimed_by or "", "overdue": "1" if filters.overdue else "",
                   "page": filters.page if filters.page > 1 else ""}
         return {key: value for key, value in values.items() if value}
 
     @property
     def narrowed(self) -> bool:
-        return bool(self.text or self.region or self.age or self.mine or self.overdue)
+        return bool(self.text or self.region or self.age or self.mine or self.claimed_by or self.overdue)
 
 
 def find_tickets(db: Session, filters: TicketFilters, staff_id: int, volunteer_scope: int | None,
@@ -71,6 +73,8 @@ def find_tickets(db: Session, filters: TicketFilters, staff_id: int, volunteer_s
         stmt = stmt.where(visible_clause(volunteer_scope))
     if filters.mine:
         stmt = stmt.where(Ticket.claimed_by == staff_id)
+    if filters.claimed_by is not None:
+        stmt = stmt.where(Ticket.claimed_by == filters.claimed_by)
     if filters.region:
         stmt = stmt.where(Ticket.region == filters.region)
     if filters.age:

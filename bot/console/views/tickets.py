@@ -14,6 +14,7 @@ from bot.console.blueprint import bp
 from bot.console.simulated import is_simulated
 from bot.console.ticket_list import AGES, TABS, TicketFilters, find_tickets
 from bot.services import get_services
+from bot.storage.accounts import StaffUser
 from bot.storage.db import get_session
 from bot.storage.models import Message, Ticket, User
 from bot.tickets import (
@@ -57,7 +58,17 @@ def tickets() -> str:
     users = {u.id: u for u in db.exec(select(User).where(User.id.in_([t.user_id for t in rows]))).all()}  # type: ignore[union-attr]
     return render_template("console/tickets.html", views=[view_ticket(db, t, _hours(), now) for t in rows],
                            filters=filters, more=more, tabs=TABS, regions=region_choices(), ages=AGES,
+                           helpers=helpers(),
                            child_age={t.id: child_age(users.get(t.user_id)) for t in rows})
+
+
+def helpers() -> list[StaffUser]:
+    """Accounts that can claim tickets, for the "claimed by" filter (staff and admins only: a volunteer
+    sees the queue and their own tickets, so the filter would tell them nothing)."""
+    if volunteer_scope() is not None:
+        return []
+    return list(get_session().exec(select(StaffUser).where(StaffUser.active == True)  # noqa: E712
+                                   .order_by(StaffUser.name)).all())
 
 
 def child_age(user: User | None) -> str:
