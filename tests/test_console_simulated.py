@@ -45,6 +45,7 @@ def test_practice_traffic_is_not_in_the_dashboard_figures(capp, accounts, db) ->
     staff = login(capp, accounts, "staff")
     figures = dashboard_figures(staff)
     assert (figures["tickets_open"], figures["messages_total"]) == (0, 0)
+    assert "还没有家长消息" in staff.get("/console/dashboard").get_data(as_text=True)  # says what to do next
     ask_for_person(capp, db)  # a real family: two messages, one ticket
     figures = dashboard_figures(staff)
     assert (figures["tickets_open"], figures["messages_total"]) == (1, 2)
