@@ -104,8 +104,8 @@ def test_a_large_push_counts_every_family_while_the_list_shows_the_latest(capp, 
     families = [User(openid=f"o-big-{n}", centre_id=row.centre_id) for n in range(600)]
     db.add_all(families)
     db.flush()
-    for family in families:
-        enrol(db, family, row)
+    for big_family in families:
+        enrol(db, big_family, row)
     db.commit()
     push(client, page, "本周停车场施工，请从北门进。")
     audit = db.exec(select(PushAudit)).one()
