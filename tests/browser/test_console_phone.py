@@ -63,6 +63,9 @@ AUDIT_JS = r"""
   const options = [...document.querySelectorAll("option")].map(o => o.textContent).join("\n");
   out.text = document.body.innerText + "\n" + options;
   out.links = [...document.querySelectorAll("a[href]")].map(a => a.href);
+  const first = document.querySelector("a[href], button, input:not([type=hidden]), select, textarea");
+  out.skip = first && first.matches("a.skip[href='#main']") && !!document.getElementById("main");
+  out.h1 = document.querySelectorAll("h1").length;
   return out;
 }
 """
@@ -136,6 +139,10 @@ def test_every_page_fits_a_phone(browser, live_url, capp, accounts, role, shot) 
         problems += [f"{where}: tap target {item}" for item in found["small"]]
         problems += [f"{where}: contrast {item}" for item in found["contrast"]]
         problems += [f"{where}: raw key {m.group(0)!r}" for m in RAW_KEY.finditer(found["text"])]
+        if not found["skip"]:
+            problems.append(f"{where}: the first thing to tab to is not the skip link to the main content")
+        if found["h1"] != 1:
+            problems.append(f"{where}: {found['h1']} h1 headings")
     for path in SHOTS:
         if any(url.startswith(live_url + path) for url in results):
             page.goto(live_url + path)
