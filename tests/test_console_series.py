@@ -121,3 +121,23 @@ def test_volunteers_see_the_timetable_but_not_the_families(capp, accounts, db) -
     assert f'href="/console/sessions/{rows[0].id}"' not in week and 'id="new-session"' not in week
     assert volunteer.get(f"/console/sessions/{rows[0].id}").status_code == 403
     assert post(volunteer, "/console/sessions", {"title": "x"}).status_code == 403
+
+
+@time_machine.travel(NOW, tick=False)
+def test_moving_the_rest_shifts_every_later_class_and_tells_each_family_once(capp, accounts, db) -> None:
+    client = login(capp, accounts, "staff")
+    rows = weekly(client, db, until=date(2026, 12, 26))
+    first, second = family(capp, db, "o-a"), family(capp, db, "o-b")
+    page = f"/console/sessions/{rows[0].id}"
+    post(client, f"{page}/enrol", {"family": f"{first.id} {second.id}", "whole_series": "1"}, page=page)
+    later = f"/console/sessions/{rows[1].id}"
+    post(client, f"{later}/reschedule", {"scope": "rest", "date": "2026-12-13", "start": "10:00", "end": "11:30"},
+         page=later)
+    db.expire_all()
+    moved = [db.get(TrainingSession, r.id).starts_at.astimezone(SHANGHAI) for r in rows]
+    assert [m.strftime("%m-%d %H:%M") for m in moved] == ["12-05 09:00", "12-13 10:00", "12-20 10:00", "12-27 10:00"]
+    ends = [db.get(TrainingSession, r.id).ends_at.astimezone(SHANGHAI).strftime("%H:%M") for r in rows]
+    assert ends == ["10:00", "11:30", "11:30", "11:30"]
+    notices = db.exec(select(Reminder).where(Reminder.kind == "notice")).all()
+    assert sorted(n.user_id for n in notices) == sorted([first.id, second.id])
+    assert "从 12月13日 起的 3 节课改为每周日 10:00–11:30" in notices[0].text

@@ -6,16 +6,16 @@ Callers commit (they own the transaction), as with bot.timetable.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session
 
 from bot.console.blueprint import SHANGHAI
 from bot.outbox.schedule import insert_ignore, notice_due
 from bot.storage.classes import Reminder, SessionSeries, TrainingSession
 from bot.storage.models import Centre, User
-from bot.timetable import create_series, enrolled_users, series_sessions
+from bot.timetable import create_series, enrolled_users, reschedule, series_sessions
 from bot.timeutil import utcnow
 
 MAX_WEEKS = 52
@@ -103,5 +103,33 @@ def cancel_rest(db: Session, session: TrainingSession, now: datetime | None = No
     due = notice_due(now, upcoming[0].starts_at)
     notices = insert_ignore(db, [{"key": f"cs:{session.id}:{user_id}", "kind": "notice", "user_id": user_id,
                                   "text": text, "session_id": session.id, "due_at": due}
+                                 for user_id in sorted(families)])
+    return len(rows), notices
+
+
+def reschedule_rest(db: Session, session: TrainingSession, new_start: datetime, new_end: datetime,
+                    now: datetime | None = None) -> tuple[int, int]:
+    """Move `session` to the new time and every later class of its series by the same shift (their reminders
+    follow, as with one class); each family booked on any of them gets one notice. Returns (classes, notices)."""
+    now = now or utcnow()
+    rows = this_and_later(db, session)
+    shift, length = new_start - session.starts_at, new_end - new_start
+    if length <= timedelta(0):
+        raise ValueError("a class must end after it starts")
+    families: dict[int, User] = {}
+    for row in rows:
+        families.update({u.id or 0: u for u in enrolled_users(db, row)})
+        starts = row.starts_at + shift
+        reschedule(db, row, starts, starts + length, now)
+        # one combined notice below instead of the per-class one `reschedule` queued (never sent: same transaction)
+        db.exec(delete(Reminder).where(Reminder.key.startswith(f"m:{row.id}:{row.revision}:")))  # type: ignore[call-overload, attr-defined]
+    db.flush()
+    first = rows[0].starts_at.astimezone(SHANGHAI)
+    span = f" {len(rows)} 节课" if len(rows) > 1 else "这节课"
+    text = (f"【课程时间调整】「{session.title}」从 {first:%m月%d日} 起的{span}改为每周{WEEKDAYS[first.weekday()]} "
+            f"{first:%H:%M}–{(first + length):%H:%M}。地点：{session.place}。")
+    due = notice_due(now, rows[0].starts_at)
+    notices = insert_ignore(db, [{"key": f"mr:{session.id}:{session.revision}:{user_id}", "kind": "notice",
+                                  "user_id": user_id, "text": text, "session_id": session.id, "due_at": due}
                                  for user_id in sorted(families)])
     return len(rows), notices

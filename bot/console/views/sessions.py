@@ -14,7 +14,14 @@ from bot.console.audit import record
 from bot.console.auth import current_staff, has_role, require_role
 from bot.console.blueprint import SHANGHAI, bp
 from bot.console.scope import in_my_centres, my_class, require_centre
-from bot.console.series import ClassDetails, cancel_rest, create_weekly, edit_details, this_and_later
+from bot.console.series import (
+    ClassDetails,
+    cancel_rest,
+    create_weekly,
+    edit_details,
+    reschedule_rest,
+    this_and_later,
+)
 from bot.storage.classes import KINDS, Enrolment, TrainingSession
 from bot.storage.db import get_session
 from bot.storage.models import Centre
@@ -122,6 +129,9 @@ def session_change(session_id: int, change: str) -> Response:
             edit_details(db, targets, form["title"].strip()[:100], form.get("place", "").strip()[:200],
                          _capacity(form.get("capacity")), form.get("what_to_bring", "").strip()[:200])
             detail = f"sessions:{len(targets)}"
+        elif change == "reschedule" and rest:
+            classes, notices = reschedule_rest(db, row, *parse_span(form))
+            detail = f"sessions:{classes} notices:{notices}"
         elif change == "reschedule":
             detail = f"notices:{reschedule(db, row, *parse_span(form))}"
         elif rest:
@@ -135,7 +145,8 @@ def session_change(session_id: int, change: str) -> Response:
         return redirect(url_for("console.session_detail", session_id=session_id))
     record(f"session_{change}", target=f"session:{session_id}", detail=detail, db=db)
     flash({"edit": "已保存（这一节及以后各节）。" if rest else "已保存。",
-           "reschedule": "已调整时间，已报名的家庭会收到一次通知。",
+           "reschedule": "已调整这一节及以后各节的时间，每个已报名的家庭只会收到一条通知。" if rest
+           else "已调整时间，已报名的家庭会收到一次通知。",
            "cancel": "已取消这一节及以后各节，每个已报名的家庭只会收到一条取消通知。" if rest
            else "已取消课程，已报名的家庭会收到一次通知。"}[change], "ok")
     return redirect(url_for("console.session_detail", session_id=session_id))
