@@ -33,6 +33,16 @@ def weekly(client, db, until: date, capacity: str = "") -> list[TrainingSession]
     return list(db.exec(select(TrainingSession).order_by(TrainingSession.starts_at)).all())
 
 
+def four_weeks_two_families(capp, accounts, db):  # type: ignore[no-untyped-def]
+    """Four Saturdays, two families booked on the whole series from the first class."""
+    client = login(capp, accounts, "staff")
+    rows = weekly(client, db, until=date(2026, 12, 26))
+    first, second = family(capp, db, "o-a"), family(capp, db, "o-b")
+    page = f"/console/sessions/{rows[0].id}"
+    post(client, f"{page}/enrol", {"family": f"{first.id}, {second.id}", "whole_series": "1"}, page=page)
+    return client, rows, first, second
+
+
 @time_machine.travel(NOW, tick=False)
 def test_weekly_until_a_date_makes_one_class_per_week(capp, accounts, db) -> None:
     client = login(capp, accounts, "staff")
@@ -66,11 +76,7 @@ def test_edit_one_class_or_the_rest(capp, accounts, db) -> None:
 
 @time_machine.travel(NOW, tick=False)
 def test_cancelling_the_rest_tells_each_family_once(capp, accounts, db) -> None:
-    client = login(capp, accounts, "staff")
-    rows = weekly(client, db, until=date(2026, 12, 26))
-    first, second = family(capp, db, "o-a"), family(capp, db, "o-b")
-    page = f"/console/sessions/{rows[0].id}"
-    post(client, f"{page}/enrol", {"family": f"{first.id}, {second.id}", "whole_series": "1"}, page=page)
+    client, rows, first, second = four_weeks_two_families(capp, accounts, db)
     assert len(db.exec(select(Enrolment)).all()) == 8
     later = f"/console/sessions/{rows[1].id}"
     post(client, f"{later}/cancel", {"scope": "rest"}, page=later)
@@ -125,11 +131,7 @@ def test_volunteers_see_the_timetable_but_not_the_families(capp, accounts, db) -
 
 @time_machine.travel(NOW, tick=False)
 def test_moving_the_rest_shifts_every_later_class_and_tells_each_family_once(capp, accounts, db) -> None:
-    client = login(capp, accounts, "staff")
-    rows = weekly(client, db, until=date(2026, 12, 26))
-    first, second = family(capp, db, "o-a"), family(capp, db, "o-b")
-    page = f"/console/sessions/{rows[0].id}"
-    post(client, f"{page}/enrol", {"family": f"{first.id} {second.id}", "whole_series": "1"}, page=page)
+    client, rows, first, second = four_weeks_two_families(capp, accounts, db)
     later = f"/console/sessions/{rows[1].id}"
     post(client, f"{later}/reschedule", {"scope": "rest", "date": "2026-12-13", "start": "10:00", "end": "11:30"},
          page=later)
