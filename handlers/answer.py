@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.wording import region_choices, region_name, say
-from handlers.base import DialogueHandler, clear_dialogue, set_dialogue
+from handlers.base import PROFILE_FACTS, DialogueHandler, clear_dialogue, set_dialogue
 from handlers.clarify import CHOICE_WORDS
 from handlers.eligibility import is_stop, next_step, stop_dialogue
 from handlers.escalation import escalate
@@ -27,9 +27,6 @@ from knowledge.regions import load_region_table
 POLICY_INTENTS = ("apply_aid", "eligibility", "aid_amount", "rescreen", "institution", "education",
                   "living_assistance", "family_support")
 VERDICT_INTENTS = ("eligibility", "aid_amount", "apply_aid")
-PROFILE_FACTS = ("age", "diagnosis", "residency", "hardship", "disability_certificate", "sunshine_card",
-                 "institution", "permit_years", "years_aided", "other_province_aid", "school_ready",
-                 "self_care_insufficient")
 CONTEXT_SECONDS = 30 * 60  # a follow-up leans on the previous question for this long
 _ELLIPTICAL = re.compile(r"^(那|那么|那如果|如果|要是|假如|还有|另外)|呢[?？。!！]*$|^(那)?(上|读)?(大学|高中|初中|小学|幼儿园)")
 _FOLLOW_UP_OPENING = re.compile(r"^(那|那么|那如果|那要是|还有|另外|那像)")

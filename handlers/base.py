@@ -6,6 +6,11 @@ from typing import Any
 
 from bot.dispatch import BaseHandler, Context, Reply
 
+# The family facts the slot parser reads from a message that the eligibility rules use.
+PROFILE_FACTS = ("age", "diagnosis", "residency", "hardship", "disability_certificate", "sunshine_card",
+                 "institution", "permit_years", "years_aided", "other_province_aid", "school_ready",
+                 "self_care_insufficient")
+
 
 class IntentHandler(BaseHandler):
     """Matches text messages whose confident intent is one of `intents`."""

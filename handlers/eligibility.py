@@ -12,7 +12,7 @@ from typing import Any
 from bot.dispatch import Context, Reply
 from bot.timeutil import utcnow
 from bot.wording import say
-from handlers.base import DialogueHandler, clear_dialogue, set_dialogue
+from handlers.base import PROFILE_FACTS, DialogueHandler, clear_dialogue, set_dialogue
 from handlers.feedback import is_unhelpful
 from knowledge.eligibility_dialogue import format_result, parse_answer, parse_correction, question_text
 
@@ -83,6 +83,9 @@ class EligibilityAnswerHandler(DialogueHandler):
             answer = parse_answer(asking, text)
             updates = {asking: answer} if answer is not None else {}
         if updates:
+            # "7岁，低保户": facts given beside the answer count too (the one slot parser reads them).
+            said = {k: v for k, v in result.slots.items() if k in PROFILE_FACTS and k not in updates}
+            updates = {**said, **updates}
             return next_step(ctx, {**state["profile"], **updates}, state.get("intent"))
         if len(text) > SHORT_REPLY_CHARS or result.decision == "answer" or is_unhelpful(text):
             return None  # not an answer to our question: the normal flow decides (maybe a volunteer)

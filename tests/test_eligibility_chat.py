@@ -125,3 +125,14 @@ def test_unrelated_question_mid_dialogue_is_not_taken_as_an_answer(app: Flask, s
     sim.send_text("o-e10", "孩子符合救助条件吗")  # opens the dialogue
     unhelpful = sim.send_text("o-e10", "没用").text
     assert "没有帮到" in unhelpful and "志愿者" in unhelpful
+
+
+def test_facts_given_beside_the_answer_to_our_question_are_all_kept(sim: WeChatSimulator) -> None:
+    """Asked about the diagnosis, the parent also says age, hardship and where the child trains: no further
+    question, the verdict for all of it (7, hardship, out of district -> 10000 元)."""
+    sim.send_text("o-e-extra", "綦江的孩子能不能领康复救助")
+    question = sim.send_text("o-e-extra", "帮我算").text
+    assert "确诊" in question
+    reply = sim.send_text("o-e-extra", "确诊了，孩子7岁，我们是低保户，在区外的定点机构").text
+    assert "符合" in reply and "10000" in reply and "？" not in reply.split("以上是")[0]
+
