@@ -60,7 +60,7 @@ class _Candidate:
     unknown: tuple[str, ...]  # fields that decide whether this candidate applies / its amounts
 
     @property
-    def key(self) -> tuple | None:
+    def key(self) -> tuple[Any, ...] | None:
         if any(v is _UNKNOWN for v in self.amounts.values()):
             return None
         status = self.rule.status if self.rule else "not_eligible"
@@ -74,7 +74,7 @@ class RuleBook:
         # trying each answer), and families share the same few profiles: remember recent results.
         self._evaluate_cached = lru_cache(maxsize=cache_size)(self._evaluate)
 
-    def evaluate(self, profile: dict | Profile) -> EligibilityResult:
+    def evaluate(self, profile: dict[str, Any] | Profile) -> EligibilityResult:
         p = Profile.from_dict(profile)
         if p.as_of is None:  # "today" is part of the question: the cache must not outlive the day
             p = dataclasses.replace(p, as_of=p.today())
@@ -107,20 +107,22 @@ class RuleBook:
             if len({repr(sorted(r.amounts.items())) for r in probes}) == 1:
                 return dataclasses.replace(probes[0], missing=[missing[0]],
                                            reasons=_reasons_whatever(policy, missing[0], probes))
-            chosen = {r.rule for r in probes}
-            cands = [c for c in cands if c.rule is not None and c.rule.id in chosen]
+            chosen_ids = {r.rule for r in probes}
+            cands = [c for c in cands if c.rule is not None and c.rule.id in chosen_ids]
         common = _common_amounts(cands)
-        if all(c.rule is not None and c.rule.status == "eligible" for c in cands):
-            rules = list({c.rule.id: c.rule for c in cands}.values())
+        eligible = [c.rule for c in cands if c.rule is not None and c.rule.status == "eligible"]
+        if len(eligible) == len(cands):
+            rules = list({rule.id: rule for rule in eligible}.values())
             differing = tuple(k for k in AMOUNT_FIELDS if k not in common)
             return EligibilityResult(
                 "eligible", policy.document, policy.region, rules[0].id if len(rules) == 1 else None,
                 {k: common.get(k) for k in AMOUNT_FIELDS}, missing,
                 reasons=open_reasons(policy, rules, differing, p))
-        reasons = []
+        reasons: list[Reason] = []
+        first = cands[0].rule
         for key, value in common.items():
-            if value is not None:
-                reasons += [reason_from(case.text, case.source) for case in cands[0].rule.amounts[key]
+            if value is not None and first is not None:
+                reasons += [reason_from(case.text, case.source) for case in first.amounts[key]
                             if case.value == value][:1]
         return EligibilityResult("need_info", policy.document, policy.region, None,
                                  {k: v for k, v in common.items() if v is not None}, missing,
@@ -169,7 +171,7 @@ def _amounts(rule: Rule, p: Profile) -> tuple[dict[str, Any], tuple[str, ...]]:
             hit = case.applies(p)
             if hit is None:
                 amounts[key] = _UNKNOWN
-                unknown += case.when.unknown_fields(p)
+                unknown += case.when.unknown_fields(p) if case.when is not None else []
                 break
             if hit:
                 amounts[key] = case.value
@@ -208,7 +210,7 @@ def _order_missing(policy: Policy, p: Profile, cands: list[_Candidate]) -> list[
     fields = _missing_fields(cands)
     mentions = [f for c in cands for f in c.unknown]
 
-    def score(name: str) -> tuple:
+    def score(name: str) -> tuple[Any, ...]:
         outcomes, left, branches = [], [], set()
         for value in _domain(policy, name):
             after = _candidates(policy, dataclasses.replace(p, **{name: value}))

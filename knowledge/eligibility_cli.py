@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -12,7 +13,7 @@ from knowledge.eligibility import RuleBookError, load_rulebook
 from knowledge.profile import Profile, ProfileError
 
 
-def _read_profiles(text: str) -> list[dict]:
+def _read_profiles(text: str) -> list[dict[str, Any]]:
     """One JSON object, or JSON lines (one object per non-empty line)."""
     stripped = text.strip()
     if not stripped:
@@ -44,7 +45,7 @@ def _read_profiles(text: str) -> list[dict]:
 def eligibility_command(rules_dir: Path | None, as_text: bool) -> None:
     """Read a family profile as JSON (or JSON lines) on stdin; print the eligibility result(s) as JSON."""
     try:
-        profiles = _read_profiles(click.get_text_stream("stdin").read())
+        profiles = _read_profiles(sys.stdin.read())
         checked = []
         for number, raw in enumerate(profiles, 1):
             try:

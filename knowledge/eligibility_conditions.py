@@ -116,6 +116,7 @@ class Expr:
 
     def evaluate(self, profile: Any) -> Tri:
         if self.op == "cond":
+            assert self.condition is not None
             return self.condition.evaluate(profile)
         if self.op == "not":
             v = self.children[0].evaluate(profile)
@@ -134,6 +135,7 @@ class Expr:
         if self.evaluate(profile) is not None:
             return []
         if self.op == "cond":
+            assert self.condition is not None
             return self.condition.unknown_fields(profile)
         out: list[str] = []
         for child in self.children:
@@ -142,6 +144,7 @@ class Expr:
 
     def describe(self) -> str:
         if self.op == "cond":
+            assert self.condition is not None
             return self.condition.text
         if self.op == "not":
             return f"不属于“{self.children[0].describe()}”"

@@ -31,7 +31,7 @@ __all__ = ["questions", "question_text", "choices", "parse_answer", "parse_corre
 
 @functools.cache
 def questions() -> dict[str, dict[str, Any]]:
-    data = yaml.safe_load(QUESTIONS_PATH.read_text(encoding="utf-8"))
+    data: dict[str, dict[str, Any]] = yaml.safe_load(QUESTIONS_PATH.read_text(encoding="utf-8"))
     table = load_region_table()  # the region menu comes from the one region table
     data["region"]["choices"] = [{"label": table.regions[r].menu_label, "value": r} for r in table.menu_order]
     for name, entry in data.items():
@@ -54,8 +54,8 @@ def question_text(field: str) -> str:
         return f"请补充：{field}"
     opts = entry.get("choices") or []
     if not opts:
-        return entry["question"]
-    return entry["question"] + "\n" + " ".join(f"{i}. {c['label']}" for i, c in enumerate(opts, 1))
+        return str(entry["question"])
+    return str(entry["question"]) + "\n" + " ".join(f"{i}. {c['label']}" for i, c in enumerate(opts, 1))
 
 
 _PARSERS = {

@@ -82,7 +82,8 @@ def _cases(rule: Rule, key: str, profile: Any) -> list[Any]:
 
 def _amounts(rule: Rule, profile: Any, open_first: bool) -> tuple[list[Reason], list[Reason]]:
     """(amounts still open: each possible case, e.g. 困难家庭 500 元 / 其他家庭 300 元; amounts that are sure)."""
-    open_, sure = [], []
+    open_: list[Reason] = []
+    sure: list[Reason] = []
     for key in AMOUNT_FIELDS:
         cases = _cases(rule, key, profile)
         target = open_ if len(cases) > 1 or (cases and cases[0].applies(profile) is None) else sure
@@ -136,7 +137,7 @@ def open_reasons(policy: Policy, rules: list[Rule], differing: tuple[str, ...], 
     return list({(r.text, r.source): r for r in reasons}.values())
 
 
-def _ranked_rules(policy: Policy, profile: Any) -> list[tuple[Rule, list]]:
+def _ranked_rules(policy: Policy, profile: Any) -> list[tuple[Rule, list[Any]]]:
     """The eligible rules, nearest first: fewest failed conditions, then most satisfied ones."""
     scored = []
     for index, rule in enumerate(r for r in policy.rules if r.status == "eligible"):
@@ -148,7 +149,7 @@ def _ranked_rules(policy: Policy, profile: Any) -> list[tuple[Rule, list]]:
 OTHER_BAND_MAX_CHARS = 60
 
 
-def _other_band(nearest: Rule, nearest_values: list, others: list[tuple[Rule, list]]) -> list[Reason]:
+def _other_band(nearest: Rule, nearest_values: list[Any], others: list[tuple[Rule, list[Any]]]) -> list[Reason]:
     """An 8-year-old told "the condition is under 7" wonders about the under-9 band: when another band sets
     a different threshold on a fact the nearest band tests, and fails too, name its own conditions."""
     shared = set(map(repr, nearest.when.top_items()))

@@ -36,18 +36,18 @@ class _Ctx:
         line = line_of(node)
         return RuleBookError(f"{self.path}:{line}: {message}")
 
-    def mapping(self, node: Any, where: str, parent: Any) -> dict:
+    def mapping(self, node: Any, where: str, parent: Any) -> dict[str, Any]:
         if not isinstance(node, dict):
             raise self.fail(parent, f"{where} must be a mapping")
         return node
 
-    def text(self, node: dict, key: str, where: str) -> str:
+    def text(self, node: dict[str, Any], key: str, where: str) -> str:
         value = node.get(key)
         if not isinstance(value, str) or not value.strip():
             raise self.fail(node, f"{where}: '{key}' must be a non-empty string")
         return value.strip()
 
-    def source(self, node: dict, where: str, key: str = "source") -> Source:
+    def source(self, node: dict[str, Any], where: str, key: str = "source") -> Source:
         src = self.mapping(node.get(key), f"{where}: '{key}'", node)
         return Source(self.text(src, "document", where), self.text(src, "clause", where), self.text(src, "quote", where))
 
@@ -186,7 +186,8 @@ def _expr(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any, w
         raise ctx.fail(parent, f"{where}: 'when': {exc}") from None
 
 
-def _amount(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any, where: str):
+def _amount(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any,
+            where: str) -> tuple[AmountCase, ...]:
     node = ctx.mapping(node, where, parent)
     raw_cases = node.get("cases") if "cases" in node else [node]
     if not isinstance(raw_cases, list) or not raw_cases:
@@ -208,7 +209,7 @@ def _amount(ctx: _Ctx, node: Any, conditions: dict[str, Condition], parent: Any,
     return tuple(cases)
 
 
-def _month_after(ctx: _Ctx, case: dict, where: str) -> dt.date:
+def _month_after(ctx: _Ctx, case: dict[str, Any], where: str) -> dt.date:
     """`completed_by: 2024-06` (a task list's 完成时间 2024年6月): the figure is sure from 2024-07-01."""
     raw = str(case["completed_by"])
     try:

@@ -57,9 +57,9 @@ def extract_numbers(text: str) -> list[tuple[str, float]]:
             continue  # 一 alone is usually a word (一起, 一所学校), not an amount
         if run in ("百", "千", "万", "亿"):
             continue
-        value = chinese_to_number(run)
-        if value is not None:
-            found.append((run, value))
+        spoken = chinese_to_number(run)
+        if spoken is not None:
+            found.append((run, spoken))
     return found
 
 

@@ -12,19 +12,19 @@ class KnowledgeError(Exception):
     """Bad knowledge data; the message is `path:line: message` so editors can jump to it."""
 
 
-class LineDict(dict):
+class LineDict(dict):  # type: ignore[type-arg]  # holds whatever YAML holds
     """A mapping that knows the (1-based) line it started on in its YAML file."""
 
     line: int = 0
 
 
-class LineList(list):
+class LineList(list):  # type: ignore[type-arg]  # holds whatever YAML holds
     """A sequence that knows the (1-based) line it started on in its YAML file."""
 
     line: int = 0
 
 
-class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: 10x faster
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml: 10x faster
     """SafeLoader whose mappings/sequences carry line numbers and which rejects duplicate keys."""
 
 
