@@ -18,7 +18,7 @@ from statistics import mean
 from typing import Any
 
 from knowledge.eligibility_conditions import Tri
-from knowledge.eligibility_dialogue import question_text
+from knowledge.eligibility_dialogue import DISCLAIMER, question_text
 from knowledge.eligibility_model import AMOUNT_FIELDS, Policy, Rule
 from knowledge.eligibility_reasons import Reason, decided_reasons, open_reasons, reason_from
 from knowledge.eligibility_rules import RuleBookError, load_policies
@@ -27,7 +27,6 @@ from knowledge.regions import load_region_table
 
 __all__ = ["EligibilityResult", "RuleBook", "RuleBookError", "ProfileError", "load_rulebook", "DISCLAIMER"]
 
-DISCLAIMER = "以上是根据政策文件原文的初步判断，不是官方审核结果，以当地残联审核为准。"
 _UNKNOWN = object()
 
 

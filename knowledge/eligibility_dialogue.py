@@ -23,6 +23,8 @@ from knowledge.profile import BOOLS, ENUMS
 from knowledge.regions import load_region_table
 from knowledge.render import citation_body
 
+# Under every verdict, worded once (the result carries it; a bare dict without one gets the same words).
+DISCLAIMER = "以上是根据政策文件原文的初步判断，不是官方审核结果，以当地残联审核为准。"
 QUESTIONS_PATH = Path(__file__).resolve().parent / "rules" / "questions.yaml"
 MAX_BYTES = 2048
 
@@ -207,7 +209,7 @@ def format_result(result: Any) -> str:
     if status == "need_info" and result.get("next_question"):
         lines.append(result["next_question"])
     lines += [_DIGIT_GAP.sub("", line) for line in _amount_lines(result)]
-    tail = result.get("disclaimer") or "不是官方审核结果，以当地残联审核为准。"
+    tail = result.get("disclaimer") or DISCLAIMER
     cited: list[tuple[str, str]] = []
     for reason in _merged_reasons(result.get("reasons") or [], lines)[:MAX_REASONS]:
         line = f"· {_DIGIT_GAP.sub('', _plain(reason.get('text', '')))}"
