@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from flask import url_for
 
@@ -24,7 +24,7 @@ def _link(endpoint: str, arg: str | None = None, anchor: str = "") -> Callable[[
     def build(value: str) -> str | None:
         if not value.isdigit():
             return None
-        kwargs = {arg: int(value)} if arg else {}
+        kwargs: dict[str, Any] = {arg: int(value)} if arg else {}
         return url_for(endpoint, **kwargs) + (anchor.format(value) if anchor else "")
     return build
 

@@ -18,7 +18,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import abort, current_app, g, has_request_context, redirect, request, session, url_for
 from sqlalchemy import delete
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.storage.accounts import ROLES, StaffSession, StaffUser
 from bot.storage.db import get_session
@@ -113,7 +113,7 @@ def set_password(db: Session, user: StaffUser, password: str) -> None:
     user.session_version += 1
     user.failed_logins, user.locked_until = 0, None
     db.add(user)
-    db.exec(delete(StaffSession).where(StaffSession.staff_id == user.id))  # type: ignore[call-overload]
+    db.exec(delete(StaffSession).where(col(StaffSession.staff_id) == user.id))
 
 
 def authenticate(db: Session, name: str, password: str, now: datetime | None = None) -> StaffUser:
@@ -150,7 +150,7 @@ def login_session(user: StaffUser) -> None:
     copied before logout opens nothing afterwards. Commits."""
     db = get_session()
     now = utcnow()
-    db.exec(delete(StaffSession).where(StaffSession.expires_at < now))  # type: ignore[call-overload]
+    db.exec(delete(StaffSession).where(col(StaffSession.expires_at) < now))
     token = secrets.token_urlsafe(32)
     db.add(StaffSession(id=_token_id(token), staff_id=user.id or 0, created_at=now,
                         expires_at=now + current_app.permanent_session_lifetime))
@@ -165,7 +165,7 @@ def end_session() -> None:
     token = session.get("sid")
     if isinstance(token, str):
         db = get_session()
-        db.exec(delete(StaffSession).where(StaffSession.id == _token_id(token)))  # type: ignore[call-overload]
+        db.exec(delete(StaffSession).where(col(StaffSession.id) == _token_id(token)))
         db.commit()
     session.clear()
 
@@ -175,7 +175,16 @@ def current_staff() -> StaffUser | None:
     expired, the account deactivated or its password changed."""
     if "staff" not in g:
         g.staff = _session_user() if has_request_context() else None
-    return g.staff
+    staff: StaffUser | None = g.staff
+    return staff
+
+
+def current_staff_id() -> int:
+    """The logged-in account's id, in a view that `require_role` already guards (so there is one)."""
+    staff = current_staff()
+    if staff is None or staff.id is None:
+        raise RuntimeError("no logged-in account: is the view guarded by require_role?")
+    return staff.id
 
 
 def _session_user() -> StaffUser | None:

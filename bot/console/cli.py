@@ -49,7 +49,7 @@ def user_add(name: str, role: str, password_stdin: bool) -> None:
 def _one_line_error(message: str) -> click.ClickException:
     """`Error: <why>` on one line (a usage error would print the whole usage first), exit status 2."""
     error = click.ClickException(message)
-    error.exit_code = 2
+    error.exit_code = 2  # type: ignore[misc]  # click reads it per instance; the class default is 1
     return error
 
 

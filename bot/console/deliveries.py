@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.console.simulated import real_families
 from bot.outbox.schedule import in_quiet_hours
@@ -81,9 +81,9 @@ def cancel_queued(db: Session, audit_id: int, now: datetime | None = None) -> in
     """Withdraw a push's rows that have not gone and that no dispatcher holds right now; returns how many.
     One UPDATE, so a dispatcher leasing at the same moment either gets a row first or never sees it."""
     now = now or utcnow()
-    result = db.exec(update(Reminder).where(  # type: ignore[call-overload]
-        Reminder.audit_id == audit_id, Reminder.status == "pending",
-        or_(Reminder.lease_until.is_(None), Reminder.lease_until < now),  # type: ignore[union-attr]
+    result = db.exec(update(Reminder).where(
+        col(Reminder.audit_id) == audit_id, col(Reminder.status) == "pending",
+        or_(col(Reminder.lease_until).is_(None), col(Reminder.lease_until) < now),
     ).values(status="cancelled", last_error="withdrawn by staff"))
     return int(result.rowcount or 0)
 

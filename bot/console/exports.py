@@ -8,16 +8,17 @@ import io
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.console.audit import ACTION_LABELS
 from bot.console.audit_view import describe
-from bot.console.blueprint import REASON_LABELS, SHANGHAI, STATUS_LABELS, intent_label, region_label
+from bot.console.blueprint import REASON_LABELS, STATUS_LABELS, intent_label, region_label
 from bot.console.scope import in_my_centres
 from bot.console.simulated import real_families
 from bot.storage.accounts import AuditLog, StaffUser
 from bot.storage.classes import Enrolment, TrainingSession
 from bot.storage.models import Centre, Ticket
+from bot.wechat.limits import SHANGHAI
 
 LIMIT = 20000
 
@@ -37,7 +38,7 @@ def to_csv(header: list[str], rows: Iterable[list[object]]) -> str:
 
 def ticket_rows(db: Session) -> Iterator[list[object]]:
     names = dict(db.exec(select(StaffUser.id, StaffUser.name)).all())
-    tickets = db.exec(select(Ticket).where(real_families(Ticket.user_id)).order_by(Ticket.id).limit(LIMIT)).all()
+    tickets = db.exec(select(Ticket).where(real_families(Ticket.user_id)).order_by(col(Ticket.id)).limit(LIMIT)).all()
     for t in tickets:
         yield [t.id, STATUS_LABELS.get(t.status, "其他"), REASON_LABELS.get(t.reason, "其他"), region_label(t.region),
                intent_label(t.intent_guess), t.user_id, names.get(t.claimed_by, ""), _time(t.created_at),
@@ -49,9 +50,9 @@ TICKET_HEADER = ["工单号", "状态", "原因", "地区", "问题类型（猜�
 
 def enrolment_rows(db: Session) -> Iterator[list[object]]:
     centres = dict(db.exec(select(Centre.id, Centre.name)).all())
-    rows = db.exec(select(Enrolment, TrainingSession).join(TrainingSession, TrainingSession.id == Enrolment.session_id)
+    rows = db.exec(select(Enrolment, TrainingSession).join(TrainingSession, col(TrainingSession.id) == col(Enrolment.session_id))
                    .where(real_families(Enrolment.user_id), in_my_centres(TrainingSession.centre_id))
-                   .order_by(TrainingSession.starts_at, Enrolment.user_id).limit(LIMIT)).all()
+                   .order_by(col(TrainingSession.starts_at), col(Enrolment.user_id)).limit(LIMIT)).all()
     for enrolment, session in rows:
         yield [session.id, session.title, centres.get(session.centre_id, ""), _time(session.starts_at),
                "已取消" if session.status == "cancelled" else "正常", enrolment.user_id, _time(enrolment.created_at)]

@@ -12,7 +12,7 @@ from datetime import date
 from functools import cache
 
 import yaml
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.storage.accounts import KbCandidate
 from knowledge.check import _check_quote, squash  # the checker's own quote rule, not a copy
@@ -91,7 +91,7 @@ def check_candidate(candidate: KbCandidate) -> list[str]:
 
 def export_yaml(db: Session) -> str:
     """Published candidates as knowledge entries (YAML), ready to paste into knowledge/entries/."""
-    rows = db.exec(select(KbCandidate).where(KbCandidate.status == "published").order_by(KbCandidate.id)).all()
+    rows = db.exec(select(KbCandidate).where(KbCandidate.status == "published").order_by(col(KbCandidate.id))).all()
     entries = [{
         "id": f"cand-{row.id}",
         "regions": [row.region],

@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from bot.console.blueprint import SHANGHAI
 from bot.outbox.schedule import insert_ignore, notice_due
 from bot.storage.classes import Reminder, SessionSeries, TrainingSession
 from bot.storage.models import Centre, User
 from bot.timetable import create_series, enrolled_users, reschedule, series_sessions
 from bot.timeutil import utcnow
+from bot.wechat.limits import SHANGHAI
 
 MAX_WEEKS = 52
 WEEKDAYS = "一二三四五六日"
@@ -88,9 +88,9 @@ def cancel_rest(db: Session, session: TrainingSession, now: datetime | None = No
         row.status = "cancelled"
         db.add(row)
     ids = [row.id for row in rows]
-    db.exec(update(Reminder).where(  # type: ignore[call-overload]
-        Reminder.session_id.in_(ids), Reminder.status == "pending",  # type: ignore[union-attr]
-        Reminder.key.startswith("r:") | Reminder.key.startswith("m:"),  # type: ignore[attr-defined]
+    db.exec(update(Reminder).where(
+        col(Reminder.session_id).in_(ids), col(Reminder.status) == "pending",
+        col(Reminder.key).startswith("r:") | col(Reminder.key).startswith("m:"),
     ).values(status="cancelled", last_error="session cancelled"))
     db.flush()
     upcoming = [row for row in rows if row.ends_at > now]
@@ -122,7 +122,7 @@ def reschedule_rest(db: Session, session: TrainingSession, new_start: datetime, 
         starts = row.starts_at + shift
         reschedule(db, row, starts, starts + length, now)
         # one combined notice below instead of the per-class one `reschedule` queued (never sent: same transaction)
-        db.exec(delete(Reminder).where(Reminder.key.startswith(f"m:{row.id}:{row.revision}:")))  # type: ignore[call-overload, attr-defined]
+        db.exec(delete(Reminder).where(col(Reminder.key).startswith(f"m:{row.id}:{row.revision}:")))
     db.flush()
     first = rows[0].starts_at.astimezone(SHANGHAI)
     span = f" {len(rows)} 节课" if len(rows) > 1 else "这节课"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from bot.storage.models import User
 
@@ -21,7 +21,7 @@ def is_simulated(user: User | None) -> bool:
 
 def simulated_user_ids() -> Any:
     """SQL: the ids of the simulator's families (for `column.in_(...)` / `.not_in(...)`)."""
-    return select(User.id).where(User.openid.startswith(SIM_PREFIX))  # type: ignore[attr-defined]
+    return select(col(User.id)).where(col(User.openid).startswith(SIM_PREFIX))
 
 
 def real_families(user_id_column: Any) -> Any:

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, inspect
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot.console.blueprint import SHANGHAI
 from bot.console.simulated import real_families
 from bot.storage.models import Message, Ticket
 from bot.timeutil import utcnow
+from bot.wechat.limits import SHANGHAI
 
 OUTCOMES = ("answered", "clarified", "escalated")
 OUTCOME_LABELS = {"answered": "直接回答", "clarified": "追问澄清", "escalated": "转志愿者"}
@@ -63,7 +63,7 @@ def overdue_real_tickets(db: Session, hours: float, now: datetime | None = None)
     """Unclaimed tickets of real families older than `hours`, oldest first."""
     cutoff = (now or utcnow()) - timedelta(hours=hours)
     return list(db.exec(select(Ticket).where(Ticket.status == "open", Ticket.created_at < cutoff,
-                                             real_families(Ticket.user_id)).order_by(Ticket.created_at)).all())
+                                             real_families(Ticket.user_id)).order_by(col(Ticket.created_at))).all())
 
 
 def reminder_counts(db: Session, since: datetime) -> dict[str, int]:

@@ -23,7 +23,7 @@ import ipaddress
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from flask import Flask, Request, current_app
 from sqlalchemy import Connection, bindparam, delete, select, update
@@ -48,7 +48,7 @@ class Policy:
         """Seconds to wait after the `attempts`-th attempt (counted before its password was checked)."""
         if attempts < self.free:
             return 0.0
-        return min(self.cap, self.base * 2 ** min(attempts - self.free, 30))
+        return float(min(self.cap, self.base * 2 ** min(attempts - self.free, 30)))
 
 
 ACCOUNT_ADDRESS = Policy(free=5, base=60, cap=15 * 60, quiet=3600)
@@ -66,7 +66,7 @@ class Store(Protocol):
 class DatabaseStore:
     """Counters in `throttle_counters`: four short statements in one transaction per attempt."""
 
-    _table = ThrottleCounter.__table__
+    _table = ThrottleCounter.__table__  # type: ignore[attr-defined]
     _c = _table.c
     _RESET_EXPIRED = (update(_table).where(_c.key == bindparam("k"), _c.expires_at <= bindparam("now"))
                       .values(attempts=0, blocked_until=None))
@@ -87,7 +87,7 @@ class DatabaseStore:
             attempts = conn.execute(self._COUNT, {"k": key, "now": now}).scalar()
             if attempts is None:  # blocked: not counted, so waiting it out is enough
                 until = conn.execute(self._BLOCKED_UNTIL, {"k": key}).scalar_one()
-                return max((until - now).total_seconds(), 1.0)
+                return max(float((until - now).total_seconds()), 1.0)
             delay = policy.delay(attempts)
             until = now + timedelta(seconds=delay) if delay else None
             conn.execute(self._SET_BLOCK, {"k": key, "until": until,
@@ -254,4 +254,4 @@ def get_throttle(app: Flask | None = None) -> LoginThrottle:
         url = app.config.get("REDIS_URL")
         throttle = LoginThrottle(RedisStore(url, database) if url else database)
         app.extensions["xingban_login_throttle"] = throttle
-    return throttle
+    return cast(LoginThrottle, throttle)

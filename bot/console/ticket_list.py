@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import exists, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.console.simulated import real_families, simulated_user_ids
 from bot.storage.models import Message, Ticket, User
@@ -79,16 +79,16 @@ def find_tickets(db: Session, filters: TicketFilters, staff_id: int, volunteer_s
         stmt = stmt.where(Ticket.region == filters.region)
     if filters.age:
         _label, low, high = AGES[filters.age]
-        age = User.profile["age"].as_float()  # type: ignore[index]
-        stmt = stmt.where(Ticket.user_id.in_(select(User.id).where(age >= low, age < high)))  # type: ignore[attr-defined]
+        age = col(User.profile)["age"].as_float()
+        stmt = stmt.where(col(Ticket.user_id).in_(select(col(User.id)).where(age >= low, age < high)))
     if filters.overdue:
         stmt = stmt.where(Ticket.status == "open", Ticket.created_at < now - timedelta(hours=overdue_hours))
     if filters.text:
         stmt = stmt.where(_matches(filters.text))
     if filters.tab in ("answered", "simulated"):
-        stmt = stmt.order_by(Ticket.id.desc())  # type: ignore[union-attr]
+        stmt = stmt.order_by(col(Ticket.id).desc())
     else:
-        stmt = stmt.order_by(Ticket.created_at, Ticket.id)
+        stmt = stmt.order_by(col(Ticket.created_at), col(Ticket.id))
     rows = list(db.exec(stmt.offset((filters.page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)).all())
     return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
 
@@ -96,8 +96,8 @@ def find_tickets(db: Session, filters: TicketFilters, staff_id: int, volunteer_s
 def _matches(text: str) -> Any:
     """A ticket number ("12", "#12"), or words in the family's messages or the volunteer's answer."""
     number = text.lstrip("#")
-    said = exists().where(Message.user_id == Ticket.user_id, Message.text.contains(text, autoescape=True))  # type: ignore[attr-defined]
-    clauses = [said, Ticket.answer.contains(text, autoescape=True)]  # type: ignore[union-attr]
+    said = exists().where(col(Message.user_id) == col(Ticket.user_id), col(Message.text).contains(text, autoescape=True))
+    clauses = [said, col(Ticket.answer).contains(text, autoescape=True)]
     if number.isdigit():
-        clauses.append(Ticket.id == int(number))
+        clauses.append(col(Ticket.id) == int(number))
     return or_(*clauses)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
 from bot.console.audit import ACTION_LABELS, record
@@ -28,7 +28,7 @@ def users() -> str:
     for staff_id, centre_id in db.exec(select(StaffCentre.staff_id, StaffCentre.centre_id)).all():
         assigned.setdefault(staff_id, set()).add(centre_id)
     return render_template("console/users.html", rows=rows, roles=ROLES, roles_least_first=ROLES[::-1],
-                           centres=db.exec(select(Centre).order_by(Centre.id)).all(), assigned=assigned)
+                           centres=db.exec(select(Centre).order_by(col(Centre.id))).all(), assigned=assigned)
 
 
 @bp.post("/admin/users/<int:user_id>/centres")
@@ -39,7 +39,7 @@ def user_centres(user_id: int) -> Response:
     user = db.get(StaffUser, user_id) or abort(404)
     known = set(db.exec(select(Centre.id)).all())
     chosen = sorted({int(c) for c in request.form.getlist("centre") if c.isdigit()} & known)
-    db.exec(delete(StaffCentre).where(StaffCentre.staff_id == user.id))  # type: ignore[call-overload]
+    db.exec(delete(StaffCentre).where(col(StaffCentre.staff_id) == user.id))
     db.add_all([StaffCentre(staff_id=user.id or 0, centre_id=c) for c in chosen])
     record("user_centres", target=f"staff:{user.id}", detail=f"centres:{','.join(map(str, chosen)) or 'all'}", db=db)
     flash(f"已保存 {user.name} 负责的机构。" if chosen else f"{user.name} 现在可以看到全部机构。", "ok")

@@ -8,11 +8,11 @@ from urllib.parse import quote
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
 from bot.console.audit import record
-from bot.console.auth import current_staff, require_role
+from bot.console.auth import current_staff_id, require_role
 from bot.console.blueprint import bp
 from bot.console.kb import region_choices
 from bot.console.scope import in_my_centres, my_centres, require_centre
@@ -29,8 +29,8 @@ _CODE = re.compile(r"^[a-z0-9_-]{2,32}$")
 @require_role("staff")
 def centres() -> str:
     db = get_session()
-    rows = db.exec(select(Centre).where(in_my_centres(Centre.id)).order_by(Centre.id)).all()
-    families = dict(db.exec(select(User.centre_id, func.count()).group_by(User.centre_id)).all())
+    rows = db.exec(select(Centre).where(in_my_centres(Centre.id)).order_by(col(Centre.id))).all()
+    families = dict(db.exec(select(User.centre_id, func.count()).group_by(col(User.centre_id))).all())
     return render_template("console/centres.html", rows=rows, families=families, regions=region_choices())
 
 
@@ -49,11 +49,11 @@ def centre_create() -> Response:
     if not _CODE.match(code) or taken or not fields["name"] or fields["region"] not in region_choices():
         flash("请填写未被使用的加入码（2-32位小写字母/数字）、名称和地区。", "error")
         return redirect(url_for("console.centres"))
-    centre = Centre(code=code, **fields)
+    centre = Centre(code=code, name=fields["name"], region=fields["region"], address=fields["address"])
     db.add(centre)
     db.flush()
     if my_centres() is not None:  # a centre-scoped account works for the centre it adds
-        db.add(StaffCentre(staff_id=current_staff().id, centre_id=centre.id))  # type: ignore[union-attr]
+        db.add(StaffCentre(staff_id=current_staff_id(), centre_id=centre.id or 0))
     record("centre_create", target=f"centre:{centre.id}", db=db)
     flash("机构已添加。", "ok")
     return redirect(url_for("console.centres"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from flask import flash, redirect, render_template, request, url_for
-from sqlmodel import select
+from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
 from bot.console.audit import record
@@ -39,7 +39,7 @@ def _page(row: TrainingSession, **extra: object) -> str:
     push_progress = {p.id: progress(rows_for(db, audit_id=p.id, limit=None), now) for p in pushes}
     record("enrolments_view", target=f"session:{row.id}", detail=f"families:{len(booked)}", db=db)
     return render_template("console/session.html", row=row, centre=db.get(Centre, row.centre_id), booked=booked,
-                           candidates=candidates, labels=labels_for(db, booked_ids, row.centre_id),
+                           candidates=candidates, labels=labels_for(db, [u.id or 0 for u in booked], row.centre_id),
                            candidate_labels=labels_for(db, [u.id or 0 for u in candidates]), series=series, series_rows=series_rows, series_index=series_index, pushes=pushes, push_progress=push_progress, kinds=KIND_LABELS,
                            max_notice=MAX_NOTICE_CHARS, **extra)
 
@@ -53,7 +53,7 @@ def session_detail(session_id: int) -> str:
 def centre_families(centre_id: int) -> list[User]:
     """Real families (not the simulator's) who joined this centre and still follow the account."""
     return list(get_session().exec(select(User).where(User.centre_id == centre_id, User.followed == True,  # noqa: E712
-                                                      real_families(User.id)).order_by(User.id).limit(500)).all())
+                                                      real_families(User.id)).order_by(col(User.id)).limit(500)).all())
 
 
 @bp.post("/sessions/<int:session_id>/enrol")

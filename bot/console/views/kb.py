@@ -7,7 +7,7 @@ from sqlmodel import select
 from werkzeug.wrappers import Response as WResponse
 
 from bot.console.audit import record
-from bot.console.auth import current_staff, require_role
+from bot.console.auth import current_staff, current_staff_id, require_role
 from bot.console.blueprint import bp
 from bot.console.kb import check_candidate, export_yaml, intent_choices, region_choices, source_texts
 from bot.console.views.tickets import visible_ticket
@@ -24,8 +24,10 @@ FIELDS = {"question": 500, "answer": 2000, "region": 16, "intent": 32, "document
 def kb_propose(ticket_id: int) -> WResponse:
     db = get_session()
     visible_ticket(ticket_id)
-    values = {name: request.form.get(name, "").strip()[:limit] for name, limit in FIELDS.items()}
-    candidate = KbCandidate(ticket_id=ticket_id, proposed_by=current_staff().id, **values)  # type: ignore[union-attr]
+    candidate = KbCandidate(ticket_id=ticket_id, proposed_by=current_staff_id(), question="", answer="", region="",
+                            intent="", document="", quote="")
+    for name, limit in FIELDS.items():
+        setattr(candidate, name, request.form.get(name, "").strip()[:limit])
     db.add(candidate)
     db.flush()
     record("kb_propose", target=f"kb:{candidate.id}", detail=f"ticket:{ticket_id}", db=db)

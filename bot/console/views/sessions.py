@@ -7,12 +7,12 @@ from datetime import date, datetime, time, timedelta
 
 from flask import flash, redirect, render_template, request, url_for
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 from werkzeug.wrappers import Response
 
 from bot.console.audit import record
 from bot.console.auth import current_staff, has_role, require_role
-from bot.console.blueprint import SHANGHAI, bp
+from bot.console.blueprint import bp
 from bot.console.scope import in_my_centres, my_class, require_centre
 from bot.console.series import (
     ClassDetails,
@@ -27,6 +27,7 @@ from bot.storage.db import get_session
 from bot.storage.models import Centre
 from bot.timetable import cancel, create_session, reschedule, series_sessions
 from bot.timeutil import utcnow
+from bot.wechat.limits import SHANGHAI
 from bot.wording import session_kind_labels
 
 KIND_LABELS = session_kind_labels()
@@ -64,12 +65,12 @@ def sessions() -> str:
     rows = db.exec(select(TrainingSession).where(TrainingSession.starts_at >= start,
                                                  TrainingSession.starts_at < start + timedelta(days=7),
                                                  in_my_centres(TrainingSession.centre_id))
-                   .order_by(TrainingSession.starts_at)).all()
+                   .order_by(col(TrainingSession.starts_at))).all()
     counts = dict(db.exec(select(Enrolment.session_id, func.count()).where(
-        Enrolment.session_id.in_([r.id for r in rows])).group_by(Enrolment.session_id)).all())  # type: ignore[union-attr]
+        col(Enrolment.session_id).in_([r.id for r in rows])).group_by(col(Enrolment.session_id))).all())
     days = [(monday + timedelta(days=i), [r for r in rows if r.starts_at.astimezone(SHANGHAI).date()
                                           == monday + timedelta(days=i)]) for i in range(7)]
-    centres = {c.id: c for c in db.exec(select(Centre).where(in_my_centres(Centre.id)).order_by(Centre.id)).all()}
+    centres = {c.id: c for c in db.exec(select(Centre).where(in_my_centres(Centre.id)).order_by(col(Centre.id))).all()}
     today = utcnow().astimezone(SHANGHAI).date()
     return render_template("console/sessions.html", days=days, counts=counts, centres=centres, kinds=KIND_LABELS,
                            monday=monday, default_day=max(monday, today), default_until=max(monday, today) + timedelta(weeks=11),

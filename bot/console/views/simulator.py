@@ -49,7 +49,7 @@ def _history(openid: str) -> list[dict[str, object]]:
     for answer in answers:
         bubbles.append({"at": answer.delivered_at or answer.created_at, "side": "bot",
                         "text": format_answer(answer.ticket_id, answer.text), "volunteer": True})
-    return sorted(bubbles, key=lambda b: (b["at"], b["side"] != "me"))  # type: ignore[return-value]
+    return sorted(bubbles, key=lambda b: (b["at"], b["side"] != "me"))
 
 
 @bp.get("/simulator")

@@ -9,7 +9,7 @@ from sqlmodel import select
 from werkzeug.wrappers import Response
 
 from bot.console.audit import record
-from bot.console.auth import current_staff, require_role
+from bot.console.auth import current_staff, current_staff_id, require_role
 from bot.console.blueprint import bp
 from bot.console.simulated import is_simulated
 from bot.console.ticket_list import AGES, TABS, TicketFilters, find_tickets
@@ -54,7 +54,7 @@ def tickets() -> str:
     db = get_session()
     filters = TicketFilters.from_args(request.args)
     now = utcnow()
-    rows, more = find_tickets(db, filters, current_staff().id, volunteer_scope(), _hours(), now)  # type: ignore[union-attr]
+    rows, more = find_tickets(db, filters, current_staff_id(), volunteer_scope(), _hours(), now)
     users = {u.id: u for u in db.exec(select(User).where(User.id.in_([t.user_id for t in rows]))).all()}  # type: ignore[union-attr]
     return render_template("console/tickets.html", views=[view_ticket(db, t, _hours(), now) for t in rows],
                            filters=filters, more=more, tabs=TABS, regions=region_choices(), ages=AGES,
@@ -101,8 +101,7 @@ def ticket_detail(ticket_id: int) -> str:
 @bp.post("/tickets/<int:ticket_id>/claim")
 @require_role("volunteer", "staff")
 def ticket_claim(ticket_id: int) -> Response:
-    staff = current_staff()
-    if claim_ticket(get_session(), ticket_id, staff.id):  # type: ignore[union-attr]
+    if claim_ticket(get_session(), ticket_id, current_staff_id()):
         record("ticket_claim", target=f"ticket:{ticket_id}")
         flash("已认领，请回复家长。", "ok")
     else:
@@ -113,7 +112,7 @@ def ticket_claim(ticket_id: int) -> Response:
 @bp.post("/tickets/<int:ticket_id>/release")
 @require_role("volunteer", "staff")
 def ticket_release(ticket_id: int) -> Response:
-    if release_ticket(get_session(), ticket_id, current_staff().id):  # type: ignore[union-attr]
+    if release_ticket(get_session(), ticket_id, current_staff_id()):
         record("ticket_release", target=f"ticket:{ticket_id}")
         flash("已放回待认领队列。", "ok")
     return redirect(url_for("console.tickets"))
@@ -124,7 +123,7 @@ def ticket_release(ticket_id: int) -> Response:
 def ticket_answer(ticket_id: int) -> Response:
     db = get_session()
     try:
-        answer = answer_ticket(db, ticket_id, current_staff().id, request.form.get("text", ""),  # type: ignore[union-attr]
+        answer = answer_ticket(db, ticket_id, current_staff_id(), request.form.get("text", ""),
                                get_services().client)
     except TicketError:
         flash("无法回复：工单不是由您认领，或回复内容为空/过长。", "error")
