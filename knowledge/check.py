@@ -161,9 +161,9 @@ def _duplicates(entries: list[Entry], sources: dict[str, SourceDoc], ratio: floa
         f"{e.path}:{e.line}: duplicate id {e.id}" for e in retired if e.id in live_ids]
 
 
-def _citations(node: Any) -> list[dict]:
+def _citations(node: Any) -> list[dict[str, Any]]:
     """Every mapping anywhere in a rules file that has both `document` and `quote`."""
-    found: list[dict] = []
+    found: list[dict[str, Any]] = []
     if isinstance(node, dict):
         if "document" in node and "quote" in node:
             found.append(node)

@@ -367,9 +367,9 @@ class _Parser:
             return
         marker = _match_marker(line)
         if self.title_pending is not None and marker is None:
-            annex, self.title_pending = self.title_pending, None
-            annex.heading, annex.title = line, f"{annex.marker} {line}"
-            annex.add(n, line, heading=True)
+            titled, self.title_pending = self.title_pending, None
+            titled.heading, titled.title = line, f"{titled.marker} {line}"
+            titled.add(n, line, heading=True)
             return
         self.title_pending = None
         if marker is not None:

@@ -167,7 +167,7 @@ def _is_citation(node: Any) -> bool:
         and bool(node["quote"].strip())
 
 
-def _rule_citations(node: Any, name: str) -> Iterator[tuple[str, dict]]:
+def _rule_citations(node: Any, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
     """(name, citation) for every citation in a rules file; name = rule id, condition name or top-level key."""
     if isinstance(node, dict):
         if isinstance(node.get("id"), str):

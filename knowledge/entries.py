@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from knowledge.sources import parse_date
+from knowledge.sources import parse_date, required_date
 from knowledge.yamlload import KnowledgeError, LineDict, line_of, load_yaml
 
 ALL = "all"
@@ -120,7 +120,7 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
         id=item["id"].strip(), regions=entry_regions, intents=entry_intents,
         questions=_str_list(item["questions"], where, "questions", 3),
         answer=_CJK_GAP.sub("", item["answer"].strip()),
-        sources=tuple(citations), reviewed=parse_date(item["reviewed"], where, "reviewed", required=True),
+        sources=tuple(citations), reviewed=required_date(item["reviewed"], where, "reviewed"),
         valid_from=parse_date(item.get("valid_from"), where, "valid_from"),
         valid_to=parse_date(item.get("valid_to"), where, "valid_to"),
         held_out=_str_list(item.get("held_out", []), where, "held_out", 0), residency=residency,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 from knowledge.yamlload import KnowledgeError
 
@@ -77,9 +78,9 @@ def _read_docx(path: Path) -> str:
     return "\n".join(lines)
 
 
-def _unique_cells(cells: list) -> list:
+def _unique_cells(cells: list[Any]) -> list[Any]:
     """Merged cells repeat in python-docx's row.cells: keep each once."""
-    seen: list = []
+    seen: list[Any] = []
     for cell in cells:
         if not any(cell._tc is other._tc for other in seen):
             seen.append(cell)

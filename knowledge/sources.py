@@ -46,6 +46,14 @@ def parse_date(value: Any, where: str, key: str, required: bool = False) -> dt.d
     raise KnowledgeError(f"{where}: {key} must be a date like 2025-05-01, got {value!r}")
 
 
+def required_date(value: Any, where: str, key: str) -> dt.date:
+    """parse_date for a field that must be there (it raises rather than return None)."""
+    found = parse_date(value, where, key, required=True)
+    if found is None:  # unreachable: parse_date raises for a missing required date
+        raise KnowledgeError(f"{where}: {key} is required")
+    return found
+
+
 def load_sources(root: Path = DEFAULT_ROOT) -> dict[str, SourceDoc]:
     """Read sources/index.yaml into region -> SourceDoc."""
     path = root / "sources" / "index.yaml"
@@ -83,7 +91,7 @@ def lineage(doc: SourceDoc) -> list[SourceDoc]:
     """The document and every one it replaced, newest first."""
     found = [doc]
     while found[-1].replaces is not None:
-        found.append(found[-1].replaces)  # type: ignore[arg-type]
+        found.append(found[-1].replaces)
     return found
 
 
