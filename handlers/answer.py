@@ -30,6 +30,7 @@ VERDICT_INTENTS = ("eligibility", "aid_amount", "apply_aid")
 CONTEXT_SECONDS = 30 * 60  # a follow-up leans on the previous question for this long
 _ELLIPTICAL = re.compile(r"^(那|那么|那如果|如果|要是|假如|还有|另外)|呢[?？。!！]*$|^(那)?(上|读)?(大学|高中|初中|小学|幼儿园)")
 _FOLLOW_UP_OPENING = re.compile(r"^(那|那么|那如果|那要是|还有|另外|那像)")
+_AGE_AFTER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:以后|之后|以上|往后)")
 _SHORT_FOLLOW_UP = 16  # characters: longer messages carry their own topic
 
 
@@ -90,6 +91,9 @@ def read_question(ctx: Context) -> Question:
         facts = {**context.get("facts", {}), **facts}
     if context and is_follow_up(text):
         asked, text = text, f"{context['text']} {text}"
+        later = _AGE_AFTER.search(result.normalized)
+        if later and "age" not in slots:
+            facts["age"] = float(later.group(1))  # "那满18岁以后呢": the same question for that age
     if context and region is None:
         # "我们在綦江…" then "满十八岁了还能申请吗": the conversation is still about the place just named.
         region = context.get("region")
@@ -122,7 +126,10 @@ def asks_verdict(ctx: Context, question: Question) -> bool:
     # A follow-up is judged on its own words: "那父母的居住证要办多久" asks a fact even when the question
     # before it asked "能申请吗".
     normalized = ctx.services.engine.normalize(question.asked or question.text)
-    if any(cue in normalized for cue in ctx.services.kb.settings.verdict_cues):
+    settings = ctx.services.kb.settings
+    if any(cue in normalized for cue in settings.verdict_cues):
+        return True
+    if "多少" in normalized and any(word in normalized for word in settings.verdict_amount_words):
         return True
     # "要是转到区外呢" after "一年补好多": the same question for changed facts.
     return question.follows_verdict and bool(question.own_facts)

@@ -128,14 +128,17 @@ class SlotExtractor:
         permit = self._flag(text, r["residence_permit"])
         if permit:
             return "residence_permit"
+        elsewhere = False
         for kw in r["hukou"]:
             start = text.find(kw)
             while start != -1:
                 before = text[max(0, start - 4) : start]
-                if not any(neg in before for neg in r["hukou_negators"]):
+                if self.regions.other_place(before):
+                    elsewhere = True  # "安徽户口": a hukou, but not one of ours (not 诸暨籍, not 上海户籍)
+                elif not any(neg in before for neg in r["hukou_negators"]):
                     return "hukou"
                 start = text.find(kw, start + len(kw))
-        return None
+        return "none" if elsewhere else None
 
     def permit_years(self, text: str) -> float | None:
         """How long the parents have held a residence permit, when the message says so ("居住证才办了8个月",

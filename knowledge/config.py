@@ -37,6 +37,7 @@ class Settings:
     disclaimer_if_money_intents: frozenset[str]
     messages: dict[str, str]
     verdict_cues: tuple[str, ...] = ()
+    verdict_amount_words: tuple[str, ...] = ()
     yes_openers: tuple[str, ...] = ()
 
 
@@ -90,4 +91,5 @@ def load_settings(data_dir: Path) -> Settings:
         messages={k: str(v) for k, v in messages.items()},
         yes_openers=tuple(str(w) for w in data.get("yes_openers") or ()),
         verdict_cues=tuple(str(c) for c in data.get("verdict_cues") or ()),
+        verdict_amount_words=tuple(str(w) for w in data.get("verdict_amount_words") or ()),
     )

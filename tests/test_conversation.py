@@ -130,6 +130,25 @@ def test_a_statement_of_the_family_situation_is_kept_for_the_question_that_follo
     assert "綦残联发〔2025〕7号" in reply.text and "暂不符合" in reply.text and "哪个地区" not in reply.text
 
 
+def test_a_hukou_from_elsewhere_is_not_a_local_hukou(sim: WeChatSimulator) -> None:
+    """"安徽户口" in 诸暨: not 诸暨籍, so never "符合" for the 3000 元 subsidy written for 诸暨籍 children."""
+    sim.send_text("o-anhui", "我们在诸暨打工五年了 安徽户口")
+    reply = sim.send_text("o-anhui", "孩子四岁孤独症在诸暨做康复 能拿每月三千的补贴吗")
+    assert "暂不符合" in reply.text and "诸暨籍" in reply.text and not reply.text.startswith(("可以", "能", "符合"))
+
+
+def test_after_18_the_follow_up_is_asked_for_that_age(sim: WeChatSimulator) -> None:
+    sim.send_text("o-after-18", "上海户籍 孩子三岁 听力残疾 可以申请康复救助吗")
+    reply = sim.send_text("o-after-18", "那满十八岁以后呢")
+    assert "暂不符合" in reply.text and "未满18周岁" in reply.text
+
+
+def test_how_much_anywhere_in_a_long_message_gets_the_family_amount(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-how-much", "綦江的 娃儿今年八岁了 前年确诊的孤独症 现在在区内的定点康复机构练 屋头是低保户 "
+                                        "想问一下我们这种情况一年康复补助到底有好多")
+    assert "20000" in reply.text and "18000" not in reply.text
+
+
 def test_another_province_as_background_is_not_a_hand_over(sim: WeChatSimulator) -> None:
     """A Shanghai permit family whose child is aided in another province: Shanghai's condition decides."""
     sim.send_text("o-background", "上海居住证家庭的孩子能申请残疾儿童康复救助吗")

@@ -120,6 +120,7 @@ def test_tokenize_maps_synonyms(engine):
         ("阳光宝宝卡也没有", {"sunshine_card": False}),
         ("低保还在办", {"hardship": False}),
         ("我们是低保户没错", {"hardship": True}),
+        ("我们在诸暨打工 安徽户口", {"region": "zhuji", "residency": "none"}),  # a hukou, not a local one
         ("居住证满2年", {"residency": "residence_permit", "permit_years": 2.0}),
     ],
 )
