@@ -9,7 +9,7 @@ from bot.dispatch import BaseHandler, Context, Reply
 # The family facts the slot parser reads from a message that the eligibility rules use.
 PROFILE_FACTS = ("age", "diagnosis", "residency", "hardship", "disability_certificate", "sunshine_card",
                  "institution", "permit_years", "years_aided", "other_province_aid", "school_ready",
-                 "self_care_insufficient")
+                 "self_care_insufficient", "rehab_indication")
 
 
 class IntentHandler(BaseHandler):

@@ -35,7 +35,9 @@ class Condition:
             return self._since_age(profile)
         value = profile.get(self.field)
         if value is None:
-            return None
+            # `assumed`: a condition the bot never asks (the rule states it as 前提): it holds until the parent
+            # says otherwise ("医院评估说不具备康复指征"), then it decides like any other.
+            return True if self.params.get("assumed") else None
         return self._test(value)
 
     def _since_age(self, profile: Any) -> Tri:

@@ -21,7 +21,7 @@ CONDITION_KINDS = ("equals", "in", "min_years", "max_years", "under", "at_least"
 # `since_age: 7` on years_aided counts only the years after that birthday (needs `under` or `at_least`);
 # `if_not` says what would change a failed condition; `definition` reads a word of the document that has
 # no number (儿童) as the threshold given, and says so.
-CONDITION_EXTRAS = ("since_age", "if_not", "definition")
+CONDITION_EXTRAS = ("since_age", "if_not", "definition", "assumed")
 
 
 class RuleBookError(KnowledgeError):
@@ -148,6 +148,10 @@ def _condition(ctx: _Ctx, name: str, node: Any, parent: Any) -> Condition:
         if not {"under", "at_least"} & set(params):
             raise ctx.fail(node, f"condition {name!r}: 'since_age' needs 'under' or 'at_least'")
         params["since_age"] = since
+    if "assumed" in node:
+        if node["assumed"] is not True:
+            raise ctx.fail(node, f"condition {name!r}: 'assumed' can only be true")
+        params["assumed"] = True
     return Condition(name, fld, ctx.text(node, "text", f"condition {name!r}"), params,
                      ctx.source(node, f"condition {name!r}"), **extras)
 

@@ -22,6 +22,7 @@ BOOLS = (
     "hardship",
     "self_care_insufficient",
     "school_ready",
+    "rehab_indication",
 )
 NUMBERS = {"age": 30.0, "permit_years": 100.0, "years_aided": 30.0}  # field -> largest plausible value
 
@@ -29,7 +30,7 @@ NUMBERS = {"age": 30.0, "permit_years": 100.0, "years_aided": 30.0}  # field -> 
 FIELD_ORDER = (
     "region", "diagnosis", "residency", "age", "disability_certificate", "sunshine_card", "hardship",
     "institution", "years_aided", "permit_years", "other_province_aid", "self_care_insufficient",
-    "school_ready",
+    "school_ready", "rehab_indication",
 )
 
 
@@ -52,6 +53,7 @@ class Profile:
     years_aided: float | None = None
     self_care_insufficient: bool | None = None
     school_ready: bool | None = None
+    rehab_indication: bool | None = None  # 经评估具备康复指征 (never asked; a stated "no" decides)
     as_of: dt.date | None = None
 
     @classmethod
