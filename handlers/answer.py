@@ -325,8 +325,12 @@ class AnswerHandler(BaseHandler):
         if reply is not None:
             return reply
         if question.intent not in POLICY_INTENTS:  # not a question about the documents at all
-            return escalate(ctx, "fallback", question.intent, question.confidence)
-        return hand_over_uncovered(ctx, question.intent, question.confidence)
+            reply = escalate(ctx, "fallback", question.intent, question.confidence)
+        else:
+            reply = hand_over_uncovered(ctx, question.intent, question.confidence)
+        # A volunteer takes this one; the place and facts the parent gave still hold for the next question.
+        remember_context(ctx, question, None)
+        return reply
 
 
 def parse_region_choice(ctx: Context) -> str | None:
@@ -412,9 +416,11 @@ class BackgroundHandler(BaseHandler):
         if not (facts or slots.get("region")) or any(
                 ctx.services.engine.slots.asks(text) for text in (ctx.text, ctx.classification.normalized)):
             return None
-        if ranked_answer(ctx).kind == "answer":
+        question = read_question(ctx)
+        found = ranked_answer(ctx)
+        if found.kind == "answer" and not vetoed_as_out_of_scope(ctx, question, found.score):
             return None  # it reads like a statement, but an entry answers it: answer (never swallow a question)
-        return read_question(ctx)
+        return question
 
     def handle(self, ctx: Context, found: Any) -> Reply:
         question: Question = found

@@ -149,6 +149,14 @@ def test_how_much_anywhere_in_a_long_message_gets_the_family_amount(sim: WeChatS
     assert "20000" in reply.text and "18000" not in reply.text
 
 
+def test_the_place_and_facts_hold_after_a_hand_over(sim: WeChatSimulator) -> None:
+    """A message a volunteer takes still tells us the place and the child: the next question is answered for
+    綦江 and a 5-year-old (20000 元), not met with "which region?"."""
+    sim.send_text("o-after-handover", "綦江的 孩子五岁 刚确诊 想问问重医儿童医院哪个医生看得好")
+    reply = sim.send_text("o-after-handover", "做康复训练政府一年补好多钱")
+    assert "20000" in reply.text and "哪个地区" not in reply.text
+
+
 def test_another_province_as_background_is_not_a_hand_over(sim: WeChatSimulator) -> None:
     """A Shanghai permit family whose child is aided in another province: Shanghai's condition decides."""
     sim.send_text("o-background", "上海居住证家庭的孩子能申请残疾儿童康复救助吗")
