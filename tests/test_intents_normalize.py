@@ -92,6 +92,8 @@ def spoken():
         # Shanghainese
         ("阿拉小囡可以申请伐", "我们孩子可以申请吗"),
         ("几钿", "多少钱"),
+        ("好申请康复救助伐", "可以申请康复救助吗"),
+        ("最好申请", "最好申请"),
         ("阿拉伯数字", "阿拉伯数字"),  # not 阿拉 = we
         # Cantonese (traditional characters first become simplified)
         ("我哋喺梧州 個仔點算", "我们在梧州 孩子怎么办"),
