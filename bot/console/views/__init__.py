@@ -10,6 +10,7 @@ from bot.console.views import (  # noqa: F401
     families,
     kb,
     login,
+    policies,
     sessions,
     simulator,
     tickets,
