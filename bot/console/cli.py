@@ -106,7 +106,7 @@ def seed_demo_accounts(app: Flask) -> dict[str, tuple[str, str]]:
     with session_scope(app) as db:
         for role, name in DEMO_ACCOUNTS.items():
             user = db.exec(select(StaffUser).where(StaffUser.name == name)).first()
-            password = generate_password()
+            password = generate_password(name)
             if user is None:
                 create_account(db, name, role, password)
             else:

@@ -85,7 +85,7 @@ def user_change(user_id: int, change: str) -> Response | str:
         get_throttle().clear_account(user.name)
     db.add(user)
     if change == "password":
-        password = generate_password()
+        password = generate_password(user.name)
         set_password(db, user, password)
         record("user_password", target=f"staff:{user.id}", db=db)
         return render_template("console/password_once.html", user=user, password=password)
