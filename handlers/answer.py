@@ -104,16 +104,15 @@ def read_question(ctx: Context) -> Question:
                     result.decision, asked, own, follows_verdict)
 
 
-def ranked_answer(ctx: Context) -> Any:
-    """What the knowledge base would answer to this message, ranked over every intent."""
-    question = read_question(ctx)
+def ranked_answer(ctx: Context, question: Question) -> Any:
+    """What the knowledge base would answer to this question, ranked over every intent."""
     return ctx.services.kb.answer(question.text, question.region, None, residency=question.facts.get("residency"),
                                   intent_probs=question.probs or None, age=question.facts.get("age"))
 
 
 def answered_by_documents(ctx: Context) -> bool:
     """An entry about another topic than the intent's answers this message outright."""
-    found = ranked_answer(ctx)
+    found = ranked_answer(ctx, read_question(ctx))
     entry = ctx.services.kb.entry(found.entry_ids[0]) if found.kind in ("answer", "ask_region") \
         and found.entry_ids else None
     return entry is not None and ctx.classification.intent not in entry.intents
@@ -411,13 +410,11 @@ class BackgroundHandler(BaseHandler):
         context = recent_context(ctx)
         if not ctx.is_text or (context is not None and context.get("text")):
             return None  # facts added to a question just asked: the question is answered again with them
-        slots = ctx.classification.slots
-        facts = {k: slots[k] for k in PROFILE_FACTS if slots.get(k) is not None}
-        if not (facts or slots.get("region")) or any(
+        question = read_question(ctx)
+        if not (question.own_facts or ctx.classification.slots.get("region")) or any(
                 ctx.services.engine.slots.asks(text) for text in (ctx.text, ctx.classification.normalized)):
             return None
-        question = read_question(ctx)
-        found = ranked_answer(ctx)
+        found = ranked_answer(ctx, question)
         if found.kind == "answer" and not vetoed_as_out_of_scope(ctx, question, found.score):
             return None  # it reads like a statement, but an entry answers it: answer (never swallow a question)
         return question
@@ -443,7 +440,7 @@ class RegionStatementHandler(BaseHandler):
         if not region or (is_follow_up(ctx.text) and recent_context(ctx) is not None):
             return None  # "那诸暨呢" asks the previous question about another region
         rest = ctx.classification.normalized
-        for word in sorted(load_region_table().words(), key=len, reverse=True):
+        for word in load_region_table().words():
             rest = rest.replace(word, "")
         rest = self._FILLER.sub("", rest)
         return region if len(rest) <= 2 else None

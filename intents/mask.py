@@ -11,7 +11,7 @@ Word lists live in data/masking.yaml. ``IntentEngine.tokenize`` (shared with ret
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,7 @@ def is_placeholder(token: str) -> bool:
 
 class SlotMasker:
     def __init__(
-        self, table: dict[str, Any], region_keywords: list[str], settings: dict[str, Any] | None = None
+        self, table: dict[str, Any], region_keywords: Iterable[str], settings: dict[str, Any] | None = None
     ):
         from .config import merged
 

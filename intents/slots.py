@@ -57,6 +57,7 @@ class SlotExtractor:
         self.settings = merged(DEFAULTS, settings)
         self.table = table
         self.regions = regions or load_region_table()  # knowledge/data/regions.yaml: the one region table
+        self._years_aided = _years_aided_patterns(table.get("years_aided") or {})
         self._when = [(str(k), str(v)) for k, v in table.get("when", [])]
         self._when.sort(key=lambda kv: -len(kv[0]))
 
@@ -151,15 +152,10 @@ class SlotExtractor:
 
     def years_aided(self, text: str) -> float | None:
         """Years of rehab aid already received, when the message says so (the 5-year limits depend on it)."""
-        table = self.table.get("years_aided") or {}
-        if any(phrase in text for phrase in table.get("none", ())):
+        none, patterns = self._years_aided
+        if any(phrase in text for phrase in none):
             return 0.0
-        verbs = "|".join(map(re.escape, table.get("verbs", ())))
-        nouns = "|".join(map(re.escape, table.get("nouns", ())))
-        if not verbs:
-            return None
-        m = re.search(rf"(?:{verbs})(?:了|过)?(?:已经)?(?:满了?|了)?(\d+(?:\.\d+)?)年(?!级|龄|纪|前|底|初)", text) or \
-            re.search(rf"(\d+(?:\.\d+)?)年(?:了|的)?(?:{nouns})", text)
+        m = next((found for pattern in patterns if (found := pattern.search(text))), None)
         return float(m.group(1)) if m and "居住证" not in text[max(0, m.start() - 6):m.start()] else None
 
     def asks(self, text: str) -> bool:
@@ -204,6 +200,18 @@ class SlotExtractor:
             if value is not None:
                 slots[name] = value
         return slots
+
+
+def _years_aided_patterns(table: dict[str, Any]) -> tuple[tuple[str, ...], tuple[re.Pattern[str], ...]]:
+    """(phrases meaning none yet, the patterns "练满5年" / "3年康复"), compiled once from data/slots.yaml."""
+    verbs = "|".join(map(re.escape, table.get("verbs", ())))
+    nouns = "|".join(map(re.escape, table.get("nouns", ())))
+    patterns = []
+    if verbs:
+        patterns.append(re.compile(rf"(?:{verbs})(?:了|过)?(?:已经)?(?:满了?|了)?(\d+(?:\.\d+)?)年(?!级|龄|纪|前|底|初)"))
+    if nouns:
+        patterns.append(re.compile(rf"(\d+(?:\.\d+)?)年(?:了|的)?(?:{nouns})"))
+    return tuple(str(p) for p in table.get("none", ())), tuple(patterns)
 
 
 def _said_apart(text: str, phrases: list[str], keywords: list[str]) -> bool:

@@ -7,7 +7,7 @@ slot parser, the masker, the eligibility dialogue and the menus alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from .yamlload import KnowledgeError, line_of, load_yaml
@@ -43,9 +43,13 @@ class RegionTable:
         """A place outside the documents named in the message."""
         return next((place for place in self.other_places if place in text), None)
 
-    def words(self) -> list[str]:
-        """Every word naming a covered region."""
-        return [w for r in self.match_order for w in self.regions[r].words]
+    def words(self) -> tuple[str, ...]:
+        """Every word naming a covered region, longest first (so 綦江区 is found before 綦江)."""
+        return self._words
+
+    @cached_property
+    def _words(self) -> tuple[str, ...]:
+        return tuple(sorted((w for r in self.match_order for w in self.regions[r].words), key=len, reverse=True))
 
     def name(self, region: str | None) -> str:
         found = self.regions.get(region or "")
