@@ -59,6 +59,7 @@ class Hit:
     score: float
     citation: str
     coverage: float = 1.0
+    matched: float = 0.0  # summed idf of the question's topic words the entry holds (see BM25.matched)
 
 
 @dataclass(frozen=True)
@@ -130,7 +131,8 @@ class KnowledgeBase:
                 scored.append((score, i))
         scored.sort(key=lambda item: (-item[0], item[1]))
         return [Hit(self.entries[i], score, self.citation(self.entries[i], region),
-                    self._bm25.coverage(query.topic, self._vocab[i])) for score, i in scored[:limit]]
+                    self._bm25.coverage(query.topic, self._vocab[i]), self._bm25.matched(query.topic, self._vocab[i]))
+                for score, i in scored[:limit]]
 
     def entry_score(self, index: int, query: Query, skip_doc: int | None = None) -> float:
         """Lexical evidence for entry `index`: its best-matching question plus its answer at a lower
@@ -198,8 +200,10 @@ class KnowledgeBase:
             tied = self._tie(top, rival, intent, region, today)
             if tied is not None:
                 return tied
-        return Answer("answer", self.render(top.entry, region, today), [top.entry.id],
-                      list(top.entry.regions), top.score)
+        text = self.render(top.entry, region, today)
+        if not self._sure(hits):
+            text = f"{text}\n{s.messages['tentative']}"
+        return Answer("answer", text, [top.entry.id], list(top.entry.regions), top.score)
 
     def _tie(self, top: Hit, rival: Hit, intent: str | None, region: str | None,
              today: dt.date | None) -> Answer | None:
@@ -223,7 +227,20 @@ class KnowledgeBase:
         return Answer("choose", "", ids, list(top.entry.regions), top.score)
 
     def _covered(self, hits: list[Hit]) -> bool:
-        """Best hit is strong enough and shares enough of the question's words."""
+        """Best hit is strong enough and shares enough of the question's words, or speaks to enough of what
+        a long message says (`_broad`)."""
+        return self._sure(hits) or self._broad(hits)
+
+    def _broad(self, hits: list[Hit]) -> bool:
+        """A long message ("我老公住院了…娃儿哪个来管") shares a small share of its words with the entry that
+        answers it, but several informative ones: enough summed idf, a fair score and some coverage. Such an
+        answer is sent with an offer of a person (settings: messages.tentative)."""
+        s = self.settings
+        return bool(hits) and hits[0].matched >= s.min_topic_mass and hits[0].score >= s.min_score_topic_mass \
+            and hits[0].coverage >= s.min_coverage_topic_mass
+
+    def _sure(self, hits: list[Hit]) -> bool:
+        """The best hit shares enough of the question's words (or a very strong match): sent as it is."""
         if self._strong(hits):
             return True
         if not hits or hits[0].coverage < self.settings.min_coverage:

@@ -37,9 +37,17 @@ class BM25:
 
     def coverage(self, query: Sequence[str], vocabulary: set[str]) -> float:
         """Share (idf-weighted) of the query's words that `vocabulary` contains; low = off-topic question."""
-        terms = set(query)
-        total = sum(self.idf.get(t, self.unseen_idf) for t in terms)
-        return sum(self.idf.get(t, self.unseen_idf) for t in terms if t in vocabulary) / total if total else 0.0
+        total = self.weight(query)
+        return self.matched(query, vocabulary) / total if total else 0.0
+
+    def weight(self, query: Sequence[str]) -> float:
+        """Summed idf of the query's distinct words: how much a question says."""
+        return sum(self.idf.get(t, self.unseen_idf) for t in set(query))
+
+    def matched(self, query: Sequence[str], vocabulary: set[str]) -> float:
+        """Summed idf of the query's distinct words that `vocabulary` contains: how much of what was said an
+        entry speaks to, whatever else the message rambles about."""
+        return sum(self.idf.get(t, self.unseen_idf) for t in set(query) if t in vocabulary)
 
     def scores(self, query: Sequence[str], indices: Sequence[int] | None = None) -> dict[int, float]:
         """Scores for the given documents (all when None)."""
