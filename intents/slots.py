@@ -42,6 +42,8 @@ _WEEKDAYS = {
 
 # 4岁 / 3.5岁 / 1岁8个月 / 7周岁; not part of a range (7-14岁, 7到14岁) and not a threshold (未满7周岁)
 _AGE_RE = re.compile(r"(?<![\d.~\-到至])(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:\s*(\d+)\s*个?月)?")
+_NOW_WORDS = ("刚", "刚刚", "已经", "已", "今年", "才", "都", "早就", "上个月", "上月", "前几天", "这个月")
+_LATER_WORDS = ("以后", "之后", "后", "的时候", "时")
 _AGE_RANGE_AFTER = re.compile(r"^\s*(?:[-~到至]|以上|以下|以内|之间)")
 _AGE_THRESHOLD_BEFORE = re.compile(r"(?:未满|不满|不到|超过|满了?|大于|小于|[-~到至])\s*$")
 _MONTHS_RE = re.compile(r"(?<![\d.])(\d+)\s*个月(?:大|的宝宝|的孩子)")
@@ -77,8 +79,11 @@ class SlotExtractor:
         lo, hi = self.settings["min_age"], self.settings["max_age"]
         for m in _AGE_RE.finditer(text):
             if _AGE_RANGE_AFTER.match(text[m.end() :]) or _AGE_THRESHOLD_BEFORE.search(text[: m.start()]):
-                # "满" right before the age is the child's age when followed by 了 (满9岁了)
-                if not (text[: m.start()].endswith("满") and text[m.end() : m.end() + 1] == "了"):
+                # "满" right before the age is the child's age when followed by 了 (满9岁了) or when said of
+                # now (刚满18岁, 已经满7岁, 今年满6岁), not of a time to come (满7岁以后)
+                before, after = text[: m.start()], text[m.end() : m.end() + 2]
+                if not before.endswith("满") or not (after.startswith("了") or (
+                        before[:-1].endswith(_NOW_WORDS) and not after.startswith(_LATER_WORDS))):
                     continue
             years = float(m.group(1))
             if m.group(2):

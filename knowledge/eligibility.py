@@ -99,12 +99,15 @@ class RuleBook:
                 chosen.rule.id if chosen.rule else None, dict(chosen.amounts),
                 reasons=decided_reasons(policy, chosen.rule, p))
         missing = _order_missing(policy, p, cands)
-        probes = self._probes(policy, p, missing[0]) if len(missing) == 1 else []
+        # Up to two unknown facts are probed: each value of the first, the second left to the probe's own
+        # evaluation (which probes it in turn), so "区内还是区外" and "已救助几年" unknown together still
+        # give the bands when every combination qualifies.
+        probes = self._probes(policy, p, missing[0]) if len(missing) <= _MAX_PROBED else []
         if probes and all(r.status == "eligible" for r in probes):
-            # Eligible whatever the one unknown fact is ("no rule" was only a logical possibility): the
+            # Eligible whatever the unknown facts are ("no rule" was only a logical possibility): the
             # answer is the amount, or the bands ("若…：20000 元；若…：10000 元"), not a question.
             if len({repr(sorted(r.amounts.items())) for r in probes}) == 1:
-                return dataclasses.replace(probes[0], missing=[missing[0]],
+                return dataclasses.replace(probes[0], missing=missing,
                                            reasons=_reasons_whatever(policy, missing[0], probes))
             chosen_ids = {r.rule for r in probes}
             cands = [c for c in cands if c.rule is not None and c.rule.id in chosen_ids]
@@ -136,6 +139,9 @@ class RuleBook:
         text = f"《{policy.document}》的有效期为 {span}，查询日期 {p.today()} 不在有效期内"
         return EligibilityResult("not_covered", policy.document, policy.region,
                                  reasons=[reason_from(text, policy.validity_source)])
+
+
+_MAX_PROBED = 2
 
 
 def _reasons_whatever(policy: Policy, name: str, probes: list[EligibilityResult]) -> list[Reason]:
