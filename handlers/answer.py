@@ -147,9 +147,9 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
         assumed = verdict_if_diagnosed(ctx, question, result)
         if assumed is not None:
             return assumed
-    gate = question.intent if question.decision == "answer" and question.intent in POLICY_INTENTS else None
-    found = kb.answer(question.text, question.region, gate, residency=question.facts.get("residency"),
-                      intent_probs=question.probs or None, age=question.facts.get("age"))
+    # One ranking over every entry, never gated by the intent decision: the intent model weighs in through
+    # its probabilities (dev sets: gating on a sure intent lost 上海…有效期到什么时候 to another apply_aid entry).
+    found = ranked_answer(ctx, question)
     if found.kind == "ask_region" or (found.kind == "not_covered" and question.region is None
                                       and question.intent in POLICY_INTENTS and question.probs):
         return ask_region(ctx, question)
