@@ -126,7 +126,8 @@ def asks_verdict(ctx: Context, question: Question) -> bool:
     # before it asked "能申请吗".
     normalized = ctx.services.engine.normalize(question.asked or question.text)
     settings = ctx.services.kb.settings
-    if any(cue in normalized for cue in settings.verdict_cues):
+    if any(cue in normalized for cue in settings.verdict_cues) or any(
+            pattern.search(normalized) for pattern in settings.verdict_patterns):
         return True
     if "多少" in normalized and any(word in normalized for word in settings.verdict_amount_words):
         return True
@@ -150,9 +151,9 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
     # One ranking over every entry, never gated by the intent decision: the intent model weighs in through
     # its probabilities (dev sets: gating on a sure intent lost 上海…有效期到什么时候 to another apply_aid entry).
     found = ranked_answer(ctx, question)
-    if found.kind == "ask_region" or (found.kind == "not_covered" and question.region is None
-                                      and question.intent in POLICY_INTENTS and question.probs):
-        return ask_region(ctx, question)
+    if found.kind == "ask_region" or (question.region is None and (
+            verdict_asked or (found.kind == "not_covered" and question.intent in POLICY_INTENTS and question.probs))):
+        return ask_region(ctx, question)  # "can we get it" has one answer per region: never a general entry
     if found.kind == "choose":
         entries = [kb.entry(entry_id) for entry_id in found.entry_ids]
         labels = [e.questions[0] for e in entries if e is not None]

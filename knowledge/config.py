@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ class Settings:
     messages: dict[str, str]
     verdict_cues: tuple[str, ...] = ()
     verdict_amount_words: tuple[str, ...] = ()
+    verdict_patterns: tuple[re.Pattern[str], ...] = ()
     yes_openers: tuple[str, ...] = ()
 
 
@@ -58,6 +60,17 @@ def _number(data: Any, path: Path, *keys: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise KnowledgeError(f"{path}:{line_of(data)}: setting {'.'.join(keys)} must be a number")
     return float(value)
+
+
+def _patterns(data: Any, path: Path, key: str) -> tuple[re.Pattern[str], ...]:
+    """Regular expressions from a list setting; a bad one fails at load with the file and line."""
+    compiled = []
+    for pattern in data.get(key) or ():
+        try:
+            compiled.append(re.compile(str(pattern)))
+        except re.error as exc:
+            raise KnowledgeError(f"{path}:{line_of(data)}: {key}: bad pattern {pattern!r}: {exc}") from exc
+    return tuple(compiled)
 
 
 def load_settings(data_dir: Path) -> Settings:
@@ -98,4 +111,5 @@ def load_settings(data_dir: Path) -> Settings:
         yes_openers=tuple(str(w) for w in data.get("yes_openers") or ()),
         verdict_cues=tuple(str(c) for c in data.get("verdict_cues") or ()),
         verdict_amount_words=tuple(str(w) for w in data.get("verdict_amount_words") or ()),
+        verdict_patterns=_patterns(data, path, "verdict_patterns"),
     )
