@@ -151,7 +151,8 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
     # One ranking over every entry, never gated by the intent decision: the intent model weighs in through
     # its probabilities (dev sets: gating on a sure intent lost 上海…有效期到什么时候 to another apply_aid entry).
     found = ranked_answer(ctx, question)
-    if found.kind == "ask_region" or (question.region is None and (
+    unplaced = question.region is None and kb.detect_region(question.text) is None
+    if found.kind == "ask_region" or (unplaced and (
             verdict_asked or (found.kind == "not_covered" and question.intent in POLICY_INTENTS and question.probs))):
         return ask_region(ctx, question)  # "can we get it" has one answer per region: never a general entry
     if found.kind == "choose":
