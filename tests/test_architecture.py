@@ -12,6 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "handlers", "intents", "knowledge")
 COMPOSITION_ROOT = "bot"  # bot/__init__.py: create_app builds the handlers' dispatcher
+MAX_BOT_DEPTH = 9  # modules on the longest import chain inside bot/ (it was 14, then 10)
 
 
 def module_files() -> dict[str, Path]:
@@ -82,6 +83,20 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
     return found
 
 
+def longest_chain(graph: dict[str, set[str]], package: str) -> list[str]:
+    """The longest import chain that stays inside `package`, as the modules on it (the graph has no cycles)."""
+    inside = {m: {t for t in targets if t.split(".")[0] == package}
+              for m, targets in graph.items() if m.split(".")[0] == package}
+    chains: dict[str, list[str]] = {}
+
+    def chain(module: str) -> list[str]:
+        if module not in chains:
+            chains[module] = [module] + max((chain(t) for t in sorted(inside[module])), key=len, default=[])
+        return chains[module]
+
+    return max((chain(m) for m in sorted(inside)), key=len, default=[])
+
+
 def test_no_import_cycles() -> None:
     assert cycles(import_graph()) == []
 
@@ -91,6 +106,17 @@ def test_bot_reaches_handlers_only_through_the_composition_root() -> None:
     arrows = sorted((source, target) for source, targets in graph.items() for target in targets
                     if source.split(".")[0] == "bot" and target.split(".")[0] == "handlers")
     assert {source for source, _ in arrows} <= {COMPOSITION_ROOT}, arrows
+
+
+def test_import_chains_in_bot_stay_short() -> None:
+    """A reader follows an import chain to understand a module: layers, not a ladder."""
+    chain = longest_chain(import_graph(), "bot")
+    assert len(chain) <= MAX_BOT_DEPTH, " -> ".join(chain)
+
+
+def test_the_depth_check_counts_modules_on_the_longest_chain() -> None:
+    graph = {"a": {"a.b", "c"}, "a.b": {"a.c"}, "a.c": set(), "c": set()}
+    assert longest_chain(graph, "a") == ["a", "a.b", "a.c"]
 
 
 def test_the_check_sees_a_cycle() -> None:

@@ -10,6 +10,7 @@ from sqlmodel import select
 
 from bot.console.blueprint import SHANGHAI
 from bot.outbox.dispatcher import OutboxDispatcher
+from bot.services import get_services
 from bot.storage.accounts import AuditLog
 from bot.storage.classes import PushAudit, Reminder
 from tests import test_console_support as support
@@ -75,7 +76,7 @@ def test_delivery_list_moves_from_queued_to_sent(capp, accounts, db, sandbox) ->
         audit = db.exec(select(PushAudit)).one()
         before = client.get(f"/console/deliveries?push={audit.id}").get_data(as_text=True)
         assert "已送达 0 / 1" in before and "排队中" in before
-        OutboxDispatcher(capp).tick()
+        OutboxDispatcher(capp, get_services(capp).client).tick()
         after = client.get(f"/console/deliveries?push={audit.id}").get_data(as_text=True)
     assert "已送达 1 / 1" in after and "12-02 10:00" in after and "排队中" not in after
 

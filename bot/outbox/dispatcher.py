@@ -30,7 +30,6 @@ from sqlmodel import Session, col
 from bot.outbox.job import Job
 from bot.outbox.mark import Outcome, mark_outcomes
 from bot.outbox.render import load_jobs, template_data, text_for
-from bot.services import get_services
 from bot.storage.classes import Reminder
 from bot.storage.db import get_engine
 from bot.timeutil import utcnow
@@ -43,10 +42,12 @@ log = logging.getLogger(__name__)
 class OutboxDispatcher:
     """One claimer. Several may run at once (threads or processes); each gets its own lease token."""
 
-    def __init__(self, app: Flask, client: Any = None, owner: str | None = None, lease_seconds: int | None = None,
+    def __init__(self, app: Flask, client: Any, owner: str | None = None, lease_seconds: int | None = None,
                  batch_size: int = 100, max_attempts: int | None = None, workers: int = 1) -> None:
+        """`client` sends (the app's `WeChatApiClient`, from `get_services(app).client`): the dispatcher is
+        below the services, so whoever builds it hands it the client."""
         self.app, self.engine = app, get_engine(app)
-        self.client = client or get_services(app).client
+        self.client = client
         self.owner = owner or f"d-{uuid.uuid4().hex[:12]}"
         config = app.config
         self.lease = timedelta(seconds=lease_seconds or config["XINGBAN_OUTBOX_LEASE"])

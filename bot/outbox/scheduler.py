@@ -19,6 +19,7 @@ from sqlalchemy import Engine, or_, select, update
 from sqlmodel import col
 
 from bot.outbox.dispatcher import OutboxDispatcher
+from bot.services import get_services
 
 log = logging.getLogger(__name__)
 TICK_JOB = "bot.outbox.scheduler:run_tick"
@@ -85,7 +86,7 @@ def purge_old_texts(app: Flask, now: datetime | None = None) -> dict[str, int]:
 
 
 def register(app: Flask, name: str = "default", **options: Any) -> OutboxDispatcher:
-    _dispatchers[name] = dispatcher = OutboxDispatcher(app, **options)
+    _dispatchers[name] = dispatcher = OutboxDispatcher(app, get_services(app).client, **options)
     return dispatcher
 
 

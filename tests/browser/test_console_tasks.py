@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from bot.console.blueprint import SHANGHAI
 from bot.outbox.dispatcher import OutboxDispatcher
+from bot.services import get_services
 from bot.storage.classes import Reminder, TrainingSession
 from bot.storage.db import get_engine
 from bot.storage.models import Centre, User
@@ -83,7 +84,7 @@ def test_staff_weekly_series_enrol_several_push_and_watch_delivery(browser, live
         texts = {r.text for r in db.exec(select(Reminder).where(Reminder.kind == "notice")).all()}
         assert texts == {"【课程通知·周六感统课】请带一双防滑袜和水杯。"}
         assert len(db.exec(select(TrainingSession)).all()) == 6
-    OutboxDispatcher(capp).tick(now=utcnow() + timedelta(hours=12))  # past any quiet-hours hold
+    OutboxDispatcher(capp, get_services(capp).client).tick(now=utcnow() + timedelta(hours=12))  # past any quiet-hours hold
     page.reload()
     page.wait_for_selector("text=已送达 3 / 3")
     shot(page, "task-staff-delivery-sent")

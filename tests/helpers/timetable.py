@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from bot.outbox.dispatcher import OutboxDispatcher
 from bot.sandbox.server import SandboxServer
+from bot.services import get_services
 from bot.storage.classes import Reminder, TrainingSession
 from bot.storage.db import get_engine
 from bot.storage.models import Centre, User
@@ -74,7 +75,7 @@ def rows(db: Session, **where: Any) -> list[Reminder]:
 
 
 def dispatcher(app: Flask, **options: Any) -> OutboxDispatcher:
-    return OutboxDispatcher(app, **options)
+    return OutboxDispatcher(app, get_services(app).client, **options)
 
 
 def templates(sandbox: SandboxServer, openid: str | None = None) -> list[dict[str, Any]]:

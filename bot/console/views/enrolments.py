@@ -16,13 +16,13 @@ from bot.console.deliveries import progress, rows_for
 from bot.console.families import labels_for
 from bot.console.scope import my_class
 from bot.console.simulated import real_families
-from bot.console.views.sessions import KIND_LABELS
 from bot.outbox.schedule import in_quiet_hours
 from bot.storage.classes import PushAudit, SessionSeries, TrainingSession
 from bot.storage.db import get_session
 from bot.storage.models import Centre, User
 from bot.timetable import MAX_NOTICE_CHARS, SessionFull, enrol, enrolled_users, push_notice, series_sessions
 from bot.timeutil import utcnow
+from bot.wording import session_kind_labels
 
 
 def _page(row: TrainingSession, **extra: object) -> str:
@@ -40,7 +40,7 @@ def _page(row: TrainingSession, **extra: object) -> str:
     record("enrolments_view", target=f"session:{row.id}", detail=f"families:{len(booked)}", db=db)
     return render_template("console/session.html", row=row, centre=db.get(Centre, row.centre_id), booked=booked,
                            candidates=candidates, labels=labels_for(db, [u.id or 0 for u in booked], row.centre_id),
-                           candidate_labels=labels_for(db, [u.id or 0 for u in candidates]), series=series, series_rows=series_rows, series_index=series_index, pushes=pushes, push_progress=push_progress, kinds=KIND_LABELS,
+                           candidate_labels=labels_for(db, [u.id or 0 for u in candidates]), series=series, series_rows=series_rows, series_index=series_index, pushes=pushes, push_progress=push_progress, kinds=session_kind_labels(),
                            max_notice=MAX_NOTICE_CHARS, **extra)
 
 
