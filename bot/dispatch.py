@@ -1,7 +1,8 @@
 """The dispatcher that picks a handler for each typed message (bot/messages.py), and what handlers see.
 
 Handlers are small objects with two verbs, after python-telegram-bot: `check` says cheaply whether
-the message concerns them (returning what it found, or None), `handle` does the work. Handlers sit
+the message concerns them (returning what it found, or None), `handle` does the work with what was
+found, typed per handler (`BaseHandler[Classification]`, `BaseHandler[DialogueState]`, …). Handlers sit
 in ordered groups; the first match in the lowest group wins. Handlers never see XML.
 """
 
@@ -11,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
 from bot.messages import Incoming, Reply
 from bot.privacy import pseudonym
@@ -22,9 +23,10 @@ if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
     from knowledge.eligibility import RuleBook
 
-__all__ = ["BaseHandler", "Context", "Dispatcher", "HandlerServices", "Incoming", "Reply"]
+__all__ = ["BaseHandler", "Context", "Dispatcher", "Handler", "HandlerServices", "Incoming", "Reply"]
 
 log = logging.getLogger(__name__)
+Found = TypeVar("Found")
 
 
 class HandlerServices(Protocol):
@@ -82,39 +84,52 @@ class Context:
         return self.services.engine.classify(self.text)
 
 
-class BaseHandler:
-    """A conversation capability. Subclasses override `check` and `handle`."""
+class Handler(Protocol):
+    """What the dispatcher offers a message to: a reply, or None when the message is not this handler's."""
 
-    def check(self, ctx: Context) -> Any | None:
+    def respond(self, ctx: Context) -> Reply | None: ...
+
+
+class BaseHandler(Generic[Found]):
+    """A conversation capability. Subclasses override `check` and `handle`; `Found` is what `check`
+    hands to `handle` (a classification, the pending dialogue, a centre, …)."""
+
+    def check(self, ctx: Context) -> Found | None:
         raise NotImplementedError
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Found) -> Reply:
         raise NotImplementedError
+
+    def respond(self, ctx: Context) -> Reply | None:
+        found = self.check(ctx)
+        if found is None or found is False:
+            return None
+        return self.handle(ctx, found)
 
 
 class Dispatcher:
     """Routes a `Context` to the first handler (by group, then order) whose check matches."""
 
     def __init__(self) -> None:
-        self._groups: dict[int, list[BaseHandler]] = {}
+        self._groups: dict[int, list[Handler]] = {}
         self._error_handlers: list[Callable[[Context, Exception], Reply | None]] = []
 
-    def add_handler(self, handler: BaseHandler, group: int = 0) -> None:
+    def add_handler(self, handler: Handler, group: int = 0) -> None:
         self._groups.setdefault(group, []).append(handler)
 
     def add_error_handler(self, callback: Callable[[Context, Exception], Reply | None]) -> None:
         self._error_handlers.append(callback)
 
     @property
-    def handlers(self) -> list[BaseHandler]:
+    def handlers(self) -> list[Handler]:
         return [h for group in sorted(self._groups) for h in self._groups[group]]
 
     def dispatch(self, ctx: Context) -> Reply:
         try:
             for handler in self.handlers:
-                found = handler.check(ctx)
-                if found is not None and found is not False:
-                    return handler.handle(ctx, found)
+                reply = handler.respond(ctx)
+                if reply is not None:
+                    return reply
         except Exception as exc:  # noqa: BLE001 - every failure goes to the error handlers
             return self._process_error(ctx, exc)
         return Reply(outcome="ignored")

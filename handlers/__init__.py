@@ -7,7 +7,7 @@ Group 3: clarify between two conversation intents, else hand to a person.
 
 from __future__ import annotations
 
-from bot.dispatch import BaseHandler, Context, Dispatcher, Reply
+from bot.dispatch import Context, Dispatcher, Handler, Reply
 from bot.wording import say
 from handlers.answer import (
     AnswerHandler,
@@ -40,7 +40,7 @@ __all__ = ["build_dispatcher"]
 
 def build_dispatcher() -> Dispatcher:
     dispatcher = Dispatcher()
-    handler: BaseHandler
+    handler: Handler
     for handler in (SubscribeHandler(), UnsubscribeHandler(), ScanHandler(), ClickHandler(),
                     IgnoredEventHandler(), MediaHandler(), JoinCodeHandler()):
         dispatcher.add_handler(handler, group=0)

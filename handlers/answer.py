@@ -13,11 +13,19 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.wording import region_choices, region_name, say
-from handlers.base import PROFILE_FACTS, DialogueHandler, clear_dialogue, set_dialogue
+from handlers.base import (
+    PROFILE_FACTS,
+    DialogueHandler,
+    DialogueState,
+    RecentQuestion,
+    clear_dialogue,
+    dialogue,
+    set_dialogue,
+)
 from handlers.clarify import CHOICE_WORDS
 from handlers.eligibility import is_stop, next_step, stop_dialogue
 from handlers.escalation import escalate
@@ -51,20 +59,20 @@ class Question:
     verdict_asked: bool = False  # this question asks "can we / how much" (a follow-up may ask it again)
 
 
-def recent_context(ctx: Context) -> dict[str, Any] | None:
+def recent_context(ctx: Context) -> RecentQuestion | None:
     """The previous question's topic, region and facts, if it was asked recently."""
-    context = (ctx.user.dialogue or {}).get("context")
+    context = dialogue(ctx).get("context")
     if not context or time.time() - float(context.get("at", 0)) > CONTEXT_SECONDS:
         return None
-    return dict(context)
+    return context.copy()
 
 
 def remember_context(ctx: Context, question: Question, entry_id: str | None) -> None:
     """Keep the question's topic for a follow-up ("那7岁以后呢"); replaced by the next question."""
-    state = dict(ctx.user.dialogue or {})
+    state = dialogue(ctx).copy()
     state["context"] = {"text": question.text[:200], "region": question.region, "facts": question.facts,
                         "entry": entry_id, "verdict": question.verdict_asked, "at": int(time.time())}
-    ctx.user.dialogue = state
+    ctx.user.dialogue = dict(state)
 
 
 def is_follow_up(text: str) -> bool:
@@ -158,8 +166,8 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
     if found.kind == "choose":
         entries = [kb.entry(entry_id) for entry_id in found.entry_ids]
         labels = [e.questions[0] for e in entries if e is not None]
-        set_dialogue(ctx, **{"await": "choose", "entries": found.entry_ids, "region": question.region,
-                             "facts": question.facts, "text": question.text[:500]})
+        set_dialogue(ctx, {"await": "choose", "entries": found.entry_ids, "region": question.region,
+                           "facts": question.facts, "text": question.text[:500]})
         return Reply(text=say("choose_entry", first=labels[0], second=labels[1]), outcome="clarified",
                      intent=question.intent, confidence=question.confidence)
     entry = kb.entry(found.entry_ids[0]) if found.kind == "answer" else None
@@ -227,8 +235,8 @@ def vetoed_as_out_of_scope(ctx: Context, question: Question, score: float) -> bo
 
 def ask_region(ctx: Context, question: Question) -> Reply:
     """The answer differs by region: ask it, and keep the question to answer right after."""
-    set_dialogue(ctx, **{"await": "region", "text": question.text[:500], "intent": question.intent,
-                         "facts": question.facts})
+    set_dialogue(ctx, {"await": "region", "text": question.text[:500], "intent": question.intent,
+                       "facts": question.facts})
     return Reply(text=say("ask_region"), outcome="clarified", intent=question.intent,
                  confidence=question.confidence)
 
@@ -282,7 +290,7 @@ def adopt_first_region(ctx: Context, region: str | None) -> None:
 
 def offer_check(ctx: Context, region: str, facts: dict[str, Any]) -> None:
     """Let "帮我算" / "好" start the personal check with what we already know."""
-    set_dialogue(ctx, **{"await": "offer_check", "profile": {**facts, "region": region}})
+    set_dialogue(ctx, {"await": "offer_check", "profile": {**facts, "region": region}})
 
 
 def hand_over_uncovered(ctx: Context, intent: str | None, confidence: float | None) -> Reply:
@@ -296,10 +304,10 @@ def hand_over_other_place(ctx: Context, intent: str | None, confidence: float | 
     return escalate(ctx, "not_covered", intent, confidence, lead=lead)
 
 
-class AnswerHandler(BaseHandler):
+class AnswerHandler(BaseHandler[tuple[Literal["question", "other_place"], Question]]):
     """Questions about the documents, whatever the intent model decided."""
 
-    def check(self, ctx: Context) -> Any | None:
+    def check(self, ctx: Context) -> tuple[Literal["question", "other_place"], Question] | None:
         if not ctx.is_text:
             return None
         result = ctx.classification
@@ -318,7 +326,7 @@ class AnswerHandler(BaseHandler):
             return ("other_place", question)
         return ("question", question)
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: tuple[Literal["question", "other_place"], Question]) -> Reply:
         kind, question = found
         if kind == "other_place":
             return hand_over_other_place(ctx, question.intent, question.confidence)
@@ -348,7 +356,7 @@ class RegionAnswerHandler(DialogueHandler):
 
     name = "region"
 
-    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+    def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
         if is_stop(ctx.text):
             return stop_dialogue(ctx, state.get("intent"))
         region = parse_region_choice(ctx)
@@ -371,7 +379,7 @@ class ChooseEntryHandler(DialogueHandler):
 
     name = "choose"
 
-    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+    def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
         if is_stop(ctx.text):
             return stop_dialogue(ctx)
         index = CHOICE_WORDS.get(ctx.text.strip().rstrip("。.").strip())
@@ -392,7 +400,7 @@ class OfferCheckHandler(DialogueHandler):
     name = "offer_check"
     YES = ("帮我算", "算一算", "帮我看看", "好", "好的", "可以", "要", "行", "嗯", "是", "1", "测一测", "帮我查")
 
-    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+    def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
         text = ctx.text.strip().rstrip("。.!！")
         profile = dict(state.get("profile") or {})
         facts = {k: v for k, v in ctx.classification.slots.items() if k in PROFILE_FACTS}
@@ -404,11 +412,11 @@ class OfferCheckHandler(DialogueHandler):
         return next_step(ctx, profile, "eligibility")
 
 
-class BackgroundHandler(BaseHandler):
+class BackgroundHandler(BaseHandler[Question]):
     """"孩子读高中了 孤独症 我们在綦江": the family's situation, no question yet. Keep it for the question that
     follows (it holds like any recent fact) and invite it, rather than hand a statement to a volunteer."""
 
-    def check(self, ctx: Context) -> Any | None:
+    def check(self, ctx: Context) -> Question | None:
         context = recent_context(ctx)
         if not ctx.is_text or (context is not None and context.get("text")):
             return None  # facts added to a question just asked: the question is answered again with them
@@ -421,8 +429,8 @@ class BackgroundHandler(BaseHandler):
             return None  # it reads like a statement, but an entry answers it: answer (never swallow a question)
         return question
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
-        question: Question = found
+    def handle(self, ctx: Context, found: Question) -> Reply:
+        question = found
         question.text = ""  # nothing asked: a follow-up leans on the facts, not on these words
         remember_context(ctx, question, None)
         adopt_first_region(ctx, question.region)
@@ -430,12 +438,12 @@ class BackgroundHandler(BaseHandler):
         return Reply(text=say("background_noted", place=place), intent=None)
 
 
-class RegionStatementHandler(BaseHandler):
+class RegionStatementHandler(BaseHandler[str]):
     """"我在綦江": a message that only tells us where the family is. Remember it and say so."""
 
     _FILLER = re.compile(r"[我们家在是住的人啊呢哦了这边那边户口户籍孩子娃儿区市县，。,.!！\s]")
 
-    def check(self, ctx: Context) -> Any | None:
+    def check(self, ctx: Context) -> str | None:
         if not ctx.is_text:
             return None
         region = ctx.classification.slots.get("region")
@@ -447,7 +455,7 @@ class RegionStatementHandler(BaseHandler):
         rest = self._FILLER.sub("", rest)
         return region if len(rest) <= 2 else None
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: str) -> Reply:
         ctx.user.region = found
         clear_dialogue(ctx)
         return Reply(text=say("region_set", region=region_name(found)) + say("region_next"), intent=None)

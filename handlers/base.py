@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from bot.dispatch import BaseHandler, Context, Reply
+
+if TYPE_CHECKING:  # the NLU is loaded by the services, not by importing the handlers
+    from intents.engine import Classification
 
 # The family facts the slot parser reads from a message that the eligibility rules use.
 PROFILE_FACTS = ("age", "diagnosis", "residency", "hardship", "disability_certificate", "sunshine_card",
@@ -12,12 +15,39 @@ PROFILE_FACTS = ("age", "diagnosis", "residency", "hardship", "disability_certif
                  "self_care_insufficient", "rehab_indication")
 
 
-class IntentHandler(BaseHandler):
+class RecentQuestion(TypedDict):
+    """The previous question's topic, kept for a follow-up ("那7岁以后呢") for a while."""
+
+    text: str
+    region: str | None
+    facts: dict[str, Any]  # slot values as the slot parser gives them (ages, booleans, names)
+    entry: str | None
+    verdict: bool  # it asked "can we / how much"
+    at: int  # when, in seconds since the epoch
+
+
+# The parent's pending dialogue, stored as JSON on `User.dialogue`. `await` names the DialogueHandler that owns
+# the next message (a keyword, hence this form); the other keys are what that handler needs to go on.
+DialogueState = TypedDict("DialogueState", {
+    "await": str,
+    "context": RecentQuestion,  # kept when a dialogue ends (KEPT)
+    "text": str,  # the question to answer once the parent has chosen or named the region
+    "intent": str | None,
+    "region": str | None,
+    "facts": dict[str, Any],
+    "entries": list[str],  # "choose": the two entries offered
+    "choices": list[str],  # "clarify": the two intents offered
+    "profile": dict[str, Any],  # eligibility: the facts gathered so far
+    "asking": str,  # eligibility: the fact asked for
+}, total=False)
+
+
+class IntentHandler(BaseHandler["Classification"]):
     """Matches text messages whose confident intent is one of `intents`."""
 
     intents: tuple[str, ...] = ()
 
-    def check(self, ctx: Context) -> Any | None:
+    def check(self, ctx: Context) -> Classification | None:
         if not ctx.is_text:
             return None
         result = ctx.classification
@@ -25,7 +55,7 @@ class IntentHandler(BaseHandler):
             return result
         return None
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Classification) -> Reply:
         raise NotImplementedError
 
 
@@ -39,10 +69,15 @@ def remember_region(ctx: Context, slots: dict[str, Any]) -> None:
 KEPT = ("context",)  # the recent question's topic outlives a finished dialogue (follow-ups lean on it)
 
 
-def set_dialogue(ctx: Context, **state: Any) -> None:
+def dialogue(ctx: Context) -> DialogueState:
+    """The parent's pending dialogue state (read it here; change it with `set_dialogue`)."""
+    return cast(DialogueState, ctx.user.dialogue or {})
+
+
+def set_dialogue(ctx: Context, state: DialogueState | None = None) -> None:
     """Replace the parent's pending dialogue state (assign, so the JSON column is marked dirty)."""
     old = ctx.user.dialogue or {}
-    ctx.user.dialogue = {**{k: old[k] for k in KEPT if k in old}, **state}
+    ctx.user.dialogue = {**{k: old[k] for k in KEPT if k in old}, **(state or {})}
 
 
 def clear_dialogue(ctx: Context) -> None:
@@ -52,7 +87,7 @@ def clear_dialogue(ctx: Context) -> None:
         ctx.user.dialogue = kept
 
 
-class DialogueHandler(BaseHandler):
+class DialogueHandler(BaseHandler[DialogueState]):
     """Owns the parent's next message while its dialogue is pending (`user.dialogue["await"]`).
 
     `resume` returns None when the message is not an answer to our question; the dialogue is then
@@ -61,16 +96,16 @@ class DialogueHandler(BaseHandler):
 
     name: str = ""
 
-    def check(self, ctx: Context) -> Any | None:
-        state = ctx.user.dialogue or {}
+    def check(self, ctx: Context) -> DialogueState | None:
+        state = dialogue(ctx)
         return state if ctx.is_text and state.get("await") == self.name else None
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: DialogueState) -> Reply:
         reply = self.resume(ctx, found)
         if reply is not None:
             return reply
         clear_dialogue(ctx)
         return ctx.services.dispatcher.dispatch(ctx)
 
-    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+    def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
         raise NotImplementedError

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.wording import intent_label, say
-from handlers.base import DialogueHandler, set_dialogue
+from handlers.base import DialogueHandler, DialogueState, set_dialogue
+
+if TYPE_CHECKING:
+    from intents.engine import Classification
 
 CHOICE_WORDS = {"1": 0, "2": 1, "一": 0, "二": 1, "第一个": 0, "第二个": 1}
 
 
-class ClarifyHandler(BaseHandler):
-    def check(self, ctx: Context) -> Any | None:
+class ClarifyHandler(BaseHandler["Classification"]):
+    def check(self, ctx: Context) -> Classification | None:
         if not ctx.is_text:
             return None
         result = ctx.classification
@@ -20,9 +23,9 @@ class ClarifyHandler(BaseHandler):
             return result
         return None
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Classification) -> Reply:
         first, second = (intent for intent, _score in found.alternatives[:2])
-        set_dialogue(ctx, **{"await": "clarify", "choices": [first, second], "text": ctx.text[:500]})
+        set_dialogue(ctx, {"await": "clarify", "choices": [first, second], "text": ctx.text[:500]})
         return Reply(text=say("clarify", first=intent_label(first), second=intent_label(second)),
                      outcome="clarified", intent=found.intent, confidence=found.confidence)
 
@@ -32,7 +35,7 @@ class ClarifyChoiceHandler(DialogueHandler):
 
     name = "clarify"
 
-    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+    def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
         index = CHOICE_WORDS.get(ctx.text.strip().rstrip("。.").strip())
         if index is None:
             return None

@@ -7,14 +7,17 @@ result, its reasons and citations. Answers are saved only if the parent agrees.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.dispatch import Context, Reply
 from bot.timeutil import utcnow
 from bot.wording import say
-from handlers.base import PROFILE_FACTS, DialogueHandler, clear_dialogue, set_dialogue
+from handlers.base import PROFILE_FACTS, DialogueHandler, DialogueState, clear_dialogue, set_dialogue
 from handlers.feedback import is_unhelpful
 from knowledge.eligibility_dialogue import format_result, parse_answer, parse_correction, question_text
+
+if TYPE_CHECKING:
+    from intents.engine import Classification
 
 SHORT_REPLY_CHARS = 6  # "嗯" / "不知道" get the question again; longer text is something else
 STOP_WORDS = ("算了", "不问了", "退出", "停止", "结束", "不用了", "取消", "不想回答")
@@ -28,7 +31,7 @@ def next_step(ctx: Context, profile: dict[str, Any], intent: str | None) -> Repl
     result = ctx.services.rules.evaluate(profile)
     if result.status == "need_info" and result.missing:
         field = result.missing[0]
-        set_dialogue(ctx, **{"await": "eligibility", "profile": profile, "asking": field, "intent": intent})
+        set_dialogue(ctx, {"await": "eligibility", "profile": profile, "asking": field, "intent": intent})
         # What is already certain (e.g. the yearly cap) is said now, with its clause, before the question.
         asked = format_result(result) if result.reasons else question_text(field)
         return Reply(text=asked + "\n" + say("eligibility_stop_hint"), outcome="clarified", intent=intent)
@@ -37,7 +40,7 @@ def next_step(ctx: Context, profile: dict[str, Any], intent: str | None) -> Repl
         ctx.user.profile = profile
         clear_dialogue(ctx)
         return Reply(text=text, intent=intent)
-    set_dialogue(ctx, **{"await": "profile_consent", "profile": profile})
+    set_dialogue(ctx, {"await": "profile_consent", "profile": profile})
     return Reply(text=f"{text}\n\n{say('consent_question')}", intent=intent)
 
 
@@ -55,7 +58,7 @@ def stop_dialogue(ctx: Context, intent: str | None = None) -> Reply:
     return Reply(text=say("eligibility_stopped"), intent=intent)
 
 
-def is_new_question(profile: dict[str, Any], result: Any) -> bool:
+def is_new_question(profile: dict[str, Any], result: Classification) -> bool:
     """A confident question of another kind, or an eligibility question about another region."""
     if result.decision != "answer":
         return False
@@ -70,7 +73,7 @@ class EligibilityAnswerHandler(DialogueHandler):
 
     name = "eligibility"
 
-    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+    def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
         text = ctx.text.strip()
         if is_stop(text):
             return stop_dialogue(ctx, state.get("intent"))
@@ -98,7 +101,7 @@ class ProfileConsentHandler(DialogueHandler):
 
     name = "profile_consent"
 
-    def resume(self, ctx: Context, state: dict[str, Any]) -> Reply | None:
+    def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
         text = ctx.text.strip().rstrip("。.!！")
         if text in SAVE_WORDS:
             ctx.user.profile = state["profile"]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.wording import say
 from handlers.base import IntentHandler, clear_dialogue
 from handlers.ports import family
+
+if TYPE_CHECKING:
+    from intents.engine import Classification
 
 
 def escalate(ctx: Context, reason: str, intent: str | None, confidence: float | None,
@@ -24,15 +27,15 @@ def escalate(ctx: Context, reason: str, intent: str | None, confidence: float | 
 class HumanHandler(IntentHandler):
     intents = ("human",)
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Classification) -> Reply:
         return escalate(ctx, "human", "human", found.confidence)
 
 
-class FallbackHandler(BaseHandler):
+class FallbackHandler(BaseHandler["Classification"]):
     """Last resort for text: out of scope or too unsure to answer."""
 
-    def check(self, ctx: Context) -> Any | None:
+    def check(self, ctx: Context) -> Classification | None:
         return ctx.classification if ctx.is_text else None
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Classification) -> Reply:
         return escalate(ctx, "fallback", found.intent, found.confidence)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.dispatch import BaseHandler, Context, Reply
+from bot.dispatch import BaseHandler, Context, Incoming, Reply
 from bot.wording import menu_keys, say
 from handlers.base import set_dialogue
 from handlers.ports import family
@@ -12,12 +10,12 @@ from handlers.ports import family
 CENTRE_SCENE_PREFIX = "centre_"
 
 
-class EventHandler(BaseHandler):
+class EventHandler(BaseHandler[Incoming]):
     """Matches one WeChat event name."""
 
     event = ""
 
-    def check(self, ctx: Context) -> Any | None:
+    def check(self, ctx: Context) -> Incoming | None:
         incoming = ctx.incoming
         return incoming if ctx.is_event and incoming.event == self.event else None
 
@@ -38,7 +36,7 @@ def join_centre_by_scene(ctx: Context, scene: str) -> str | None:
 class SubscribeHandler(EventHandler):
     event = "subscribe"
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Incoming) -> Reply:
         ctx.user.followed = True
         parts = [say("welcome")]
         joined = join_centre_by_scene(ctx, found.event_key)
@@ -46,14 +44,14 @@ class SubscribeHandler(EventHandler):
             parts.append(joined)
         if not ctx.user.region:
             parts.append(say("ask_region"))
-            set_dialogue(ctx, **{"await": "region"})
+            set_dialogue(ctx, {"await": "region"})
         return Reply(text="\n\n".join(parts), intent="greeting")
 
 
 class ScanHandler(EventHandler):
     event = "scan"
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Incoming) -> Reply:
         joined = join_centre_by_scene(ctx, found.event_key)
         return Reply(text=joined or say("media"), intent=None)
 
@@ -63,7 +61,7 @@ class UnsubscribeHandler(EventHandler):
 
     event = "unsubscribe"
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Incoming) -> Reply:
         ctx.user.followed = False
         ctx.user.reminders_on = False
         ctx.user.dialogue = {}
@@ -76,7 +74,7 @@ class ClickHandler(EventHandler):
 
     event = "click"
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Incoming) -> Reply:
         question = menu_keys().get(found.event_key)
         if question is None:
             return Reply(text=say("media"))
@@ -84,11 +82,11 @@ class ClickHandler(EventHandler):
         return ctx.services.dispatcher.dispatch(ctx)
 
 
-class IgnoredEventHandler(BaseHandler):
+class IgnoredEventHandler(BaseHandler[Incoming]):
     """LOCATION reports, VIEW clicks and events we do not use get a silent `success`."""
 
-    def check(self, ctx: Context) -> Any | None:
+    def check(self, ctx: Context) -> Incoming | None:
         return ctx.incoming if ctx.is_event else None
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Incoming) -> Reply:
         return Reply(outcome="ignored")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Literal
 
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.wording import say
@@ -25,13 +25,13 @@ def is_unhelpful(text: str) -> bool:
     return 0 < len(text) <= MAX_CHARS and UNHELPFUL.match(text) is not None
 
 
-class UnhelpfulHandler(BaseHandler):
+class UnhelpfulHandler(BaseHandler[Literal[True]]):
     """Matches "没用" / "没帮助" / "答非所问" and similar; the ticket's intent guess is the previous question's."""
 
-    def check(self, ctx: Context) -> Any | None:
+    def check(self, ctx: Context) -> Literal[True] | None:
         return True if ctx.is_text and is_unhelpful(ctx.text) else None
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Literal[True]) -> Reply:
         intent = family(ctx).last_intent()
         reply = escalate(ctx, "unhelpful", intent, None, lead=say("unhelpful_lead"))
         reply.intent = None  # the complaint itself has no intent; the ticket keeps the guess

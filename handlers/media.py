@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.wording import say
 
 
-class MediaHandler(BaseHandler):
-    def check(self, ctx: Context) -> Any | None:
+class MediaHandler(BaseHandler[str]):
+    """Finds the wording key to answer with."""
+
+    def check(self, ctx: Context) -> str | None:
         kind = ctx.incoming.kind
         if kind == "voice" and not ctx.text:
             return "voice_unrecognised"
@@ -17,5 +17,5 @@ class MediaHandler(BaseHandler):
             return "media"
         return None
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: str) -> Reply:
         return Reply(text=say(found), outcome="answered", intent=None)

@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.dispatch import BaseHandler, Context, Reply
 from bot.storage.classes import TrainingSession
-from bot.storage.models import User
+from bot.storage.models import Centre, User
 from bot.timeutil import utcnow
 from bot.wechat.limits import SHANGHAI
 from bot.when import DayRange, format_span, parse_when
 from bot.wording import say, session_kind_label
 from handlers.answer import answered_by_documents
-from handlers.base import IntentHandler, clear_dialogue
+from handlers.base import IntentHandler, clear_dialogue, dialogue
 from handlers.ports import FamilyPort, family
+
+if TYPE_CHECKING:
+    from intents.engine import Classification
 
 _CODE = re.compile(r"\s*(加入码|机构码|加入机构|加入)?[\s:：]*([A-Za-z0-9_-]{2,32})\s*")
 
@@ -43,13 +46,13 @@ def _day_bounds(span: DayRange) -> tuple[datetime, datetime]:
 class NextSessionHandler(IntentHandler):
     intents = ("next_session",)
 
-    def check(self, ctx: Context) -> Any | None:
+    def check(self, ctx: Context) -> Classification | None:
         found = super().check(ctx)
         if found is not None and ctx.user.centre_id is None and answered_by_documents(ctx):
             return None  # "綦江送教上门一个月来几回" from a family with no centre asks the policy, not a timetable
         return found
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Classification) -> Reply:
         return Reply(text=self.answer(family(ctx), ctx.user, ctx.text, utcnow()), intent="next_session",
                      confidence=found.confidence)
 
@@ -73,10 +76,11 @@ class NextSessionHandler(IntentHandler):
         return say("sessions_next_public", head=head, session=describe(upcoming))
 
 
-class JoinCodeHandler(BaseHandler):
-    """"qj01" or "加入 qj01": bind the family to the centre with that join code."""
+class JoinCodeHandler(BaseHandler[Centre | str]):
+    """"qj01" or "加入 qj01": bind the family to the centre with that join code (found: the centre, or the
+    code no centre has when the parent said it is one)."""
 
-    def check(self, ctx: Context) -> Any | None:
+    def check(self, ctx: Context) -> Centre | str | None:
         match = _CODE.fullmatch(ctx.text) if ctx.is_text else None
         if match is None:
             return None
@@ -86,12 +90,12 @@ class JoinCodeHandler(BaseHandler):
             return code if match.group(1) else None
         return centre
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Centre | str) -> Reply:
         if isinstance(found, str):
             return Reply(text=say("sessions_unknown_code", code=found), outcome="answered", intent=None)
         ctx.user.centre_id = found.id
         if not ctx.user.region:
             ctx.user.region = found.region
-            if (ctx.user.dialogue or {}).get("await") == "region":
+            if dialogue(ctx).get("await") == "region":
                 clear_dialogue(ctx)
         return Reply(text=say("centre_joined", centre=found.name, address=found.address), intent=None)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.dispatch import Context, Reply
 from bot.wording import say
 from handlers.base import IntentHandler, remember_region
 
+if TYPE_CHECKING:
+    from intents.engine import Classification
+
 
 class GreetingHandler(IntentHandler):
     intents = ("greeting",)
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Classification) -> Reply:
         remember_region(ctx, found.slots)
         hint = "" if ctx.user.region else say("greeting_region_hint")
         return Reply(text=say("greeting", region_hint=hint), intent="greeting", confidence=found.confidence)
@@ -21,5 +24,5 @@ class GreetingHandler(IntentHandler):
 class ThanksHandler(IntentHandler):
     intents = ("thanks",)
 
-    def handle(self, ctx: Context, found: Any) -> Reply:
+    def handle(self, ctx: Context, found: Classification) -> Reply:
         return Reply(text=say("thanks"), intent="thanks", confidence=found.confidence)
