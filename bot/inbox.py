@@ -237,26 +237,47 @@ class ReplyJob:
 
 
 def process(app: Flask, incoming: Incoming, claimed: Claim) -> Reply:
-    """Dispatch the message and store what was answered."""
-    services = get_services(app)
+    """Answer a claimed message: the reply and its record in one transaction, then the log line, then
+    the volunteer answers that could not ride along (they go out once the transaction is committed)."""
     with session_scope(app) as db:
         user = load_user(db, incoming.openid, claimed.user_id)
-        reply = (throttle(db, incoming, claimed, int(app.config["XINGBAN_FAMILY_RATE"]))
-                 or services.dispatcher.dispatch(Context(incoming, user, Family(db, user), services)))
-        too_long_to_ride_along = claimed.answers_waiting and deliver_waiting_answers(db, user, incoming, reply)
-        stored = reply.text or (reply.articles[0]["title"] if reply.articles else "")
-        # The ORM's bookkeeping runs before its UPDATE: flushing first keeps SQLite's single write lock
-        # (taken by the first write) for just the two short statements and the commit.
-        db.flush()
-        db.connection().execute(_RECORD_REPLY, {
-            "message_id": claimed.message_id, "r_intent": reply.intent, "r_confidence": reply.confidence,
-            "r_outcome": reply.outcome, "r_text": stored})
+        reply = reply_to(app, db, incoming, claimed, user)
+        still_waiting = claimed.answers_waiting and deliver_waiting_answers(db, user, incoming, reply)
+        record_reply(db, claimed, reply)
+    log_reply(incoming, claimed, reply)
+    if still_waiting:
+        send_waiting_answers_later(app, incoming.openid)
+    return reply
+
+
+def reply_to(app: Flask, db: Session, incoming: Incoming, claimed: Claim, user: User) -> Reply:
+    """The bot's reply: the flood notice past the family's rate, else what the handlers say."""
+    services = get_services(app)
+    return (throttle(db, incoming, claimed, int(app.config["XINGBAN_FAMILY_RATE"]))
+            or services.dispatcher.dispatch(Context(incoming, user, Family(db, user), services)))
+
+
+def record_reply(db: Session, claimed: Claim, reply: Reply) -> None:
+    """Store what was answered on the claimed message row (inside the caller's transaction)."""
+    stored = reply.text or (reply.articles[0]["title"] if reply.articles else "")
+    # The ORM's bookkeeping runs before its UPDATE: flushing first keeps SQLite's single write lock
+    # (taken by the first write) for just the two short statements and the commit.
+    db.flush()
+    db.connection().execute(_RECORD_REPLY, {
+        "message_id": claimed.message_id, "r_intent": reply.intent, "r_confidence": reply.confidence,
+        "r_outcome": reply.outcome, "r_text": stored})
+
+
+def log_reply(incoming: Incoming, claimed: Claim, reply: Reply) -> None:
     if log.isEnabledFor(logging.INFO):  # the pseudonym is a keyed hash: only compute it when it is logged
         log.info("message %s user=%s intent=%s outcome=%s", claimed.message_id, pseudonym(incoming.openid),
                  reply.intent, reply.outcome)
-    if too_long_to_ride_along:
-        services.executor.submit(send_pending_answers, app, incoming.openid, services.client)
-    return reply
+
+
+def send_waiting_answers_later(app: Flask, openid: str) -> None:
+    """Volunteer answers too long for the passive reply go out as customer-service messages, in the background."""
+    services = get_services(app)
+    services.executor.submit(send_pending_answers, app, openid, services.client)
 
 
 def throttle(db: Session, incoming: Incoming, claimed: Claim, per_minute: int) -> Reply | None:

@@ -63,10 +63,32 @@ def answer_ticket(db: Session, ticket_id: int, staff_id: int, text: str, client:
                   now: datetime | None = None) -> TicketAnswer:
     """Store the answer and send it now if the 48 h window is open; else it waits for the parent.
 
-    The ticket moves claimed -> sending in one statement first, so a double submit sends once. Commits.
+    Three steps with one job each: `start_answer` stores it (one commit, before anything is sent, so a
+    double submit sends once), `send_answer` talks to WeChat outside any transaction (no lock is held
+    across a network call), `finish_answer` records the outcome (one commit).
     """
+    now, text = now or utcnow(), text.strip()
+    answer, ticket, user = start_answer(db, ticket_id, staff_id, text, now)
+    delivery = send_answer(client, ticket_id, text, user, now)
+    finish_answer(db, answer, ticket, delivery)
+    return answer
 
-    now = now or utcnow()
+
+@dataclass(frozen=True)
+class Delivery:
+    """What became of one answer: delivered now, or pending with the reason it could not go."""
+
+    status: str
+    last_error: str | None
+    channel: str | None = None
+    delivered_at: datetime | None = None
+
+
+def start_answer(db: Session, ticket_id: int, staff_id: int, text: str,
+                 now: datetime) -> tuple[TicketAnswer, Ticket, User | None]:
+    """Move the ticket claimed -> sending in one statement and store the answer row. Commits once.
+
+    A second submit of the same answer finds nothing left to move and raises, so it never sends again."""
     text = text.strip()
     if not text or len(text) > MAX_ANSWER_CHARS:
         raise TicketError(f"answer must be 1-{MAX_ANSWER_CHARS} characters")
@@ -82,22 +104,35 @@ def answer_ticket(db: Session, ticket_id: int, staff_id: int, text: str, client:
     answer = TicketAnswer(ticket_id=ticket_id, user_id=ticket.user_id, staff_id=staff_id, text=text, created_at=now)
     db.add(answer)
     db.commit()
-    answer.status, answer.last_error = "pending", "48小时窗口已关闭"
-    if user is not None and window_open(user, now):
-        try:
-            client.send_text(user.openid, format_answer(ticket_id, text))
-            answer.status, answer.channel, answer.delivered_at, answer.last_error = "delivered", "custom", now, None
-        except WeChatSendError as exc:
-            answer.last_error = f"errcode={exc.errcode} {exc.action}"[:200]
-            log.warning("ticket %s answer not delivered to %s: errcode=%s", ticket_id,
-                        pseudonym(user.openid), exc.errcode)
-        except Exception as exc:  # noqa: BLE001 - never leave the ticket stuck in "sending"
-            answer.last_error = type(exc).__name__[:200]
-            log.warning("ticket %s answer not delivered: %s", ticket_id, type(exc).__name__)
-    ticket.status = "answered" if answer.status == "delivered" else "waiting_parent"
+    return answer, ticket, user
+
+
+def send_answer(client: Any, ticket_id: int, text: str, user: User | None, now: datetime) -> Delivery:
+    """Send the answer as a customer-service message if the family's 48 h window is open. Never writes to
+    the database and never raises: a refusal or a failure leaves the answer pending for the parent's next
+    message (a ticket is never left stuck in "sending")."""
+    if user is None or not window_open(user, now):
+        return Delivery("pending", "48小时窗口已关闭")
+    try:
+        client.send_text(user.openid, format_answer(ticket_id, text))
+        return Delivery("delivered", None, "custom", now)
+    except WeChatSendError as exc:
+        log.warning("ticket %s answer not delivered to %s: errcode=%s", ticket_id,
+                    pseudonym(user.openid), exc.errcode)
+        return Delivery("pending", f"errcode={exc.errcode} {exc.action}"[:200])
+    except Exception as exc:  # noqa: BLE001 - never leave the ticket stuck in "sending"
+        log.warning("ticket %s answer not delivered: %s", ticket_id, type(exc).__name__)
+        return Delivery("pending", type(exc).__name__[:200])
+
+
+def finish_answer(db: Session, answer: TicketAnswer, ticket: Ticket, delivery: Delivery) -> None:
+    """Record the outcome: the ticket is answered, or waits for the parent with its answer pending. Commits once."""
+    answer.status, answer.last_error = delivery.status, delivery.last_error
+    if delivery.status == "delivered":
+        answer.channel, answer.delivered_at = delivery.channel, delivery.delivered_at
+    ticket.status = "answered" if delivery.status == "delivered" else "waiting_parent"
     db.add_all([answer, ticket])
     db.commit()
-    return answer
 
 
 def take_pending_answers(db: Session, user: User, now: datetime | None = None, budget_bytes: int | None = None,
