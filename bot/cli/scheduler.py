@@ -7,7 +7,14 @@ import json
 import click
 
 from bot.cli.app import make_app
-from bot.outbox.scheduler import DEFAULT_INTERVAL, register, run_forever, run_retention, run_tick
+from bot.outbox.scheduler import (
+    DEFAULT_INTERVAL,
+    outbox_dispatcher,
+    outbox_jobs,
+    run_forever,
+    run_retention,
+    run_tick,
+)
 
 
 @click.command("scheduler")
@@ -24,9 +31,9 @@ def scheduler_command(once: bool, interval: float, workers: int, batch_size: int
     one or more next to the web workers)."""
     overrides = {"XINGBAN_OUTBOX_LEASE": lease_seconds} if lease_seconds else {}
     app = make_app(XINGBAN_PRELOAD=False, **overrides)
-    dispatcher = register(app, workers=workers, batch_size=batch_size)
+    dispatcher = outbox_dispatcher(app, workers=workers, batch_size=batch_size)
     if once:
-        click.echo(json.dumps({**run_tick(), **run_retention()}, sort_keys=True))
+        click.echo(json.dumps({**run_tick(dispatcher), **run_retention(app)}, sort_keys=True))
         return
     click.echo(f"outbox dispatcher {dispatcher.owner}: ticking every {interval:g} s", err=True)
-    run_forever(interval)
+    run_forever(outbox_jobs(dispatcher, interval))

@@ -65,10 +65,10 @@ def run_demo(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     from bot.console.cli import seed_demo_accounts
-    from bot.outbox.scheduler import start_in_process
+    from bot.outbox.scheduler import outbox_dispatcher, outbox_jobs, start_in_process
 
     app, sandbox = demo_app()
-    start_in_process(app)
+    start_in_process(outbox_jobs(outbox_dispatcher(app)))
     accounts = seed_demo_accounts(app)
     base = f"http://{host}:{port}"
     click.echo(f"""

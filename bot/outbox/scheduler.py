@@ -3,13 +3,18 @@ APScheduler.
 
 APScheduler only says "now": what is due lives in the `reminders` table, so a missed, doubled or
 overlapping tick changes nothing (jobs are coalesced, one instance at a time, and several scheduler
-processes may run side by side: leases keep them apart). Jobs are referenced as "module:function".
+processes may run side by side: leases keep them apart). No registry: whoever builds the app for a
+scheduler process (`xingban scheduler`, the demo) builds its dispatcher and hands `outbox_jobs` to
+`run_forever` or `start_in_process`.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -22,24 +27,40 @@ from bot.outbox.dispatcher import OutboxDispatcher
 from bot.services import get_services
 
 log = logging.getLogger(__name__)
-TICK_JOB = "bot.outbox.scheduler:run_tick"
-RETENTION_JOB = "bot.outbox.scheduler:run_retention"
 DEFAULT_INTERVAL = 30
 RETENTION_INTERVAL = 6 * 3600  # the purge is idempotent: running it often only keeps each batch small
 PURGE_BATCH = 1000
-_dispatchers: dict[str, OutboxDispatcher] = {}
 
 
-def run_tick(name: str = "default") -> dict[str, int]:
-    """One tick of the registered dispatcher `name` (the scheduled job)."""
-    dispatcher = _dispatchers[name]
+@dataclass(frozen=True)
+class ScheduledJob:
+    """Something to run every `seconds` (coalesced, one instance at a time); `run` returns counts."""
+
+    id: str
+    run: Callable[[], Mapping[str, int]]
+    seconds: float
+
+
+def outbox_dispatcher(app: Flask, **options: Any) -> OutboxDispatcher:
+    """The outbox dispatcher of `app`, sending through the app's WeChat client."""
+    return OutboxDispatcher(app, get_services(app).client, **options)
+
+
+def outbox_jobs(dispatcher: OutboxDispatcher, interval: float = DEFAULT_INTERVAL) -> list[ScheduledJob]:
+    """What a scheduler process runs: the dispatcher's tick every `interval` s, and its app's retention purge."""
+    return [ScheduledJob("outbox", partial(run_tick, dispatcher), interval),
+            ScheduledJob("retention", partial(run_retention, dispatcher.app), RETENTION_INTERVAL)]
+
+
+def run_tick(dispatcher: OutboxDispatcher) -> dict[str, int]:
+    """One tick of `dispatcher` (the scheduled job)."""
     with dispatcher.app.app_context():
         return dict(dispatcher.tick())
 
 
-def run_retention(name: str = "default") -> dict[str, int]:
-    """The retention purge for the app of dispatcher `name` (the scheduled job)."""
-    return purge_old_texts(_dispatchers[name].app)
+def run_retention(app: Flask) -> dict[str, int]:
+    """The retention purge for `app` (the scheduled job)."""
+    return purge_old_texts(app)
 
 
 def purge_old_texts(app: Flask, now: datetime | None = None) -> dict[str, int]:
@@ -85,34 +106,26 @@ def purge_old_texts(app: Flask, now: datetime | None = None) -> dict[str, int]:
     return {"messages_purged": purged, "answers_purged": answers, "tickets_purged": tickets}
 
 
-def register(app: Flask, name: str = "default", **options: Any) -> OutboxDispatcher:
-    _dispatchers[name] = dispatcher = OutboxDispatcher(app, get_services(app).client, **options)
-    return dispatcher
+def _add_jobs(scheduler: Any, jobs: list[ScheduledJob]) -> None:
+    for job in jobs:
+        scheduler.add_job(job.run, "interval", seconds=job.seconds, id=job.id, max_instances=1, coalesce=True,
+                          misfire_grace_time=int(job.seconds), next_run_time=datetime.now(UTC),
+                          replace_existing=True)
 
 
-def _add_tick_job(scheduler: Any, name: str, interval: float) -> None:
-    scheduler.add_job(TICK_JOB, "interval", seconds=interval, kwargs={"name": name}, id=f"outbox-{name}",
-                      max_instances=1, coalesce=True, misfire_grace_time=int(interval),
-                      next_run_time=datetime.now(UTC), replace_existing=True)
-    scheduler.add_job(RETENTION_JOB, "interval", seconds=RETENTION_INTERVAL, kwargs={"name": name},
-                      id=f"retention-{name}", max_instances=1, coalesce=True, misfire_grace_time=RETENTION_INTERVAL,
-                      next_run_time=datetime.now(UTC), replace_existing=True)
-
-
-def start_in_process(app: Flask, interval: float = DEFAULT_INTERVAL, **options: Any) -> BackgroundScheduler:
-    """Tick the outbox in a background thread of this process (the demo); call `.shutdown()` to stop."""
-    register(app, "in-process", **options)
+def start_in_process(jobs: list[ScheduledJob]) -> BackgroundScheduler:
+    """Run `jobs` in a background thread of this process (the demo); call `.shutdown()` to stop."""
     scheduler = BackgroundScheduler(timezone="UTC", daemon=True)
-    _add_tick_job(scheduler, "in-process", interval)
+    _add_jobs(scheduler, jobs)
     scheduler.start()
     return scheduler
 
 
-def run_forever(interval: float, name: str = "default") -> None:
-    """Tick the registered dispatcher `name` in this process until interrupted (`xingban scheduler`)."""
+def run_forever(jobs: list[ScheduledJob]) -> None:
+    """Run `jobs` in this process until interrupted (`xingban scheduler`)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     scheduler = BlockingScheduler(timezone="UTC")
-    _add_tick_job(scheduler, name, interval)
+    _add_jobs(scheduler, jobs)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.outbox.dispatcher import dead_letters
-from bot.outbox.scheduler import register, run_tick
+from bot.outbox.scheduler import outbox_jobs
 from bot.storage.models import User
 from bot.timetable import enrol
 from bot.timeutil import utcnow
@@ -177,11 +177,13 @@ def test_two_dispatchers_claim_disjoint_rows(capp, db, sandbox, clock) -> None:
     assert len({j.id for j in a + b + c}) == 12 and one.claim() == []
 
 
-def test_scheduler_job_runs_the_registered_dispatcher(capp, db, sandbox, clock) -> None:
+def test_scheduler_jobs_run_the_dispatcher_they_were_given(capp, db, sandbox, clock) -> None:
     due_reminder(db)
     clock.move_to(at(6, 9))
-    register(capp, "test")
-    assert run_tick("test") == {"sent": 1}
+    tick, retention = outbox_jobs(dispatcher(capp), interval=5)
+    assert (tick.id, tick.seconds) == ("outbox", 5)
+    assert tick.run() == {"sent": 1}
+    assert "messages_purged" in retention.run()
     assert db.exec(select(User)).first() is not None
 
 
