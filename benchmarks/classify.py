@@ -38,11 +38,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
+    from bot.config import cache_dir_from_environment
     from intents.config import default_cache_dir
     from intents.dataset import HELDOUT_FILES, TRAIN_FILE, load_examples
     from intents.engine import IntentEngine
 
-    cache_dir = args.cache_dir or default_cache_dir()
+    cache_dir = args.cache_dir or Path(cache_dir_from_environment() or default_cache_dir())
     IntentEngine(cache_dir)  # warm jieba's on-disk cache so the loads below are steady-state loads
     gc.collect()
     started = time.perf_counter()

@@ -103,6 +103,11 @@ def declared_from_environment(*keys: str) -> dict[str, str]:
     return {key: os.environ[key] for key in keys if os.environ.get(key)}
 
 
+def cache_dir_from_environment() -> str | None:
+    """XINGBAN_CACHE_DIR for the commands that load the NLU without an app (`xingban classify`, `eval intents`)."""
+    return os.environ.get("XINGBAN_CACHE_DIR") or None
+
+
 def instance_path_from_environment() -> str | None:
     """XINGBAN_INSTANCE_PATH, read before the rest because the configuration itself is kept there."""
     return os.environ.get("XINGBAN_INSTANCE_PATH") or None

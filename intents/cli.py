@@ -8,13 +8,13 @@ from pathlib import Path
 
 import click
 
-from .config import CACHE_ENV, default_cache_dir
+from .config import default_cache_dir
 
 _cache_option = click.option(
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help=f"Where jieba's dictionary cache lives (default: ${CACHE_ENV}, else ./instance).",
+    help="Where jieba's dictionary cache lives (default: $XINGBAN_CACHE_DIR under `xingban`, else ./instance).",
 )
 
 

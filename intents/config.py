@@ -6,7 +6,6 @@ Every pipeline step keeps its defaults in a commented ``DEFAULTS`` dict in its o
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -14,13 +13,12 @@ import yaml
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 ENGINE_CONFIG = DATA_DIR / "engine.yaml"
-CACHE_ENV = "XINGBAN_CACHE_DIR"
 
 
 def default_cache_dir() -> Path:
-    """``$XINGBAN_CACHE_DIR`` if set, else ``instance/`` under the current directory."""
-    env = os.environ.get(CACHE_ENV)
-    return Path(env) if env else Path.cwd() / "instance"
+    """``instance/`` under the current directory. The NLU reads no environment: the ``xingban`` command
+    passes ``$XINGBAN_CACHE_DIR`` (declared in bot/config.py) as the commands' default."""
+    return Path.cwd() / "instance"
 
 
 def load_yaml(path: Path) -> Any:

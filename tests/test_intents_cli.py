@@ -44,8 +44,10 @@ def test_classify_json_lines(cache_dir):
 
 
 def test_cache_dir_from_env(tmp_path, monkeypatch):
+    from bot.cli import main
+
     monkeypatch.setenv("XINGBAN_CACHE_DIR", str(tmp_path / "envcache"))
-    result = CliRunner().invoke(classify_command, [], input="你好\n")
+    result = CliRunner().invoke(main, ["classify"], input="你好\n")
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["intent"] == "greeting"
     assert (tmp_path / "envcache" / "jieba.cache").is_file()

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 from flask import Flask, Request
@@ -31,8 +30,6 @@ def init_app(app: Flask) -> None:
     from bot.console.blueprint import bp, csrf
 
     local = app.config.get("XINGBAN_MODE") in ("demo", "test")
-    app.config.setdefault("XINGBAN_TICKET_OVERDUE_HOURS",
-                          float(os.environ.get("XINGBAN_TICKET_OVERDUE_HOURS") or 4))
     app.config.update(
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
