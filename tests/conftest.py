@@ -26,7 +26,7 @@ TEST_TOKEN = "xingbantesttoken"
 TEST_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 # Test folders that mirror a package: any warning fails their tests (the rest of the suite still ignores
 # DeprecationWarning until it moves into the mirrored tree too).
-STRICT_WARNINGS = ("bot", "handlers")
+STRICT_WARNINGS = ("bot", "handlers", "intents", "knowledge")
 KNOWN_WARNINGS = (  # each with its owner, to drop once fixed there
     r"ignore:unclosed file <_io.BufferedReader name='[^']*userdict.txt'>:ResourceWarning",  # intents/segment.py
 )

@@ -14,7 +14,7 @@ from bot.services import get_services
 from bot.storage.accounts import AuditLog
 from bot.storage.classes import PushAudit, Reminder
 from tests import test_console_support as support
-from tests.test_console_sessions import create, family
+from tests.bot.console.test_console_sessions import create, family
 from tests.test_console_support import login, post
 
 accounts, capp, db = support.accounts, support.capp, support.db  # shared fixtures

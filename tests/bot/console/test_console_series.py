@@ -14,7 +14,7 @@ from bot.storage.accounts import AuditLog
 from bot.storage.classes import Enrolment, Reminder, SessionSeries, TrainingSession
 from bot.storage.models import Centre, User
 from tests import test_console_support as support
-from tests.test_console_sessions import family
+from tests.bot.console.test_console_sessions import family
 from tests.test_console_support import login, post
 
 accounts, capp, db = support.accounts, support.capp, support.db  # shared fixtures

@@ -12,7 +12,7 @@ from bot.erasure import erase_user
 from bot.storage.accounts import AuditLog
 from bot.storage.classes import Enrolment
 from tests import test_console_support as support
-from tests.test_console_push import class_with_family, push
+from tests.bot.console.test_console_push import class_with_family, push
 from tests.test_console_support import ask_for_person, login, post
 
 accounts, capp, db = support.accounts, support.capp, support.db  # shared fixtures

@@ -9,8 +9,8 @@ from sqlmodel import select
 
 from bot.storage.accounts import StaffUser
 from tests import test_console_support as support
-from tests.test_console_push import class_with_family, push
-from tests.test_console_simulated import dashboard_figures
+from tests.bot.console.test_console_push import class_with_family, push
+from tests.bot.console.test_console_simulated import dashboard_figures
 from tests.test_console_support import ask_for_person, login, post
 
 accounts, capp, db = support.accounts, support.capp, support.db  # shared fixtures
