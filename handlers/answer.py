@@ -256,9 +256,10 @@ def verdict_reply(ctx: Context, question: Question, result: Any, lead: str = "")
 
 
 def verdict_if_diagnosed(ctx: Context, question: Question, result: Any) -> Reply | None:
-    """Every fact but the diagnosis is known: answer for a diagnosed child and say so, rather than open an
-    interview (a parent asking about rehab aid for their child is rarely asking about an undiagnosed one)."""
-    if result.status != "need_info" or list(result.missing) != ["diagnosis"] or "diagnosis" in question.facts:
+    """The diagnosis is not known: answer for a diagnosed child and say so when that settles the verdict (the
+    other unknown facts giving bands), rather than open an interview (a parent asking about rehab aid for
+    their child is rarely asking about an undiagnosed one)."""
+    if result.status != "need_info" or "diagnosis" not in result.missing or "diagnosis" in question.facts:
         return None
     assumed = evaluate(ctx, str(question.region), {**question.facts, "diagnosis": "diagnosed"})
     if assumed.status != "eligible":

@@ -125,6 +125,7 @@ def test_tokenize_maps_synonyms(engine):
         ("儿子上个月刚满18岁", {"age": 18.0}),  # said of now: the child's age
         ("孩子满7岁以后还能补吗", {}),  # a time to come, not the child's age
         ("在区里面定点机构训练", {"institution": "in_district"}),
+        ("在主城那边的机构 不在綦江区里面", {"region": "qijiang", "institution": "out_of_district"}),  # a denial is not the place
     ],
 )
 def test_slots(engine, text, expected):
