@@ -153,7 +153,7 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
         if result.status in ("eligible", "not_eligible"):
             return verdict_reply(ctx, question, result)
         pending = result if result.status == "need_info" else None
-        assumed = verdict_if_diagnosed(ctx, question, result)
+        assumed = verdict_if_diagnosed(ctx, question, result) or verdict_if_condition(ctx, question)
         if assumed is not None:
             return assumed
     # One ranking over every entry, never gated by the intent decision: the intent model weighs in through
@@ -265,6 +265,17 @@ def verdict_if_diagnosed(ctx: Context, question: Question, result: Any) -> Reply
     if assumed.status != "eligible":
         return None
     return verdict_reply(ctx, question, assumed, lead=say("verdict_assumes_diagnosis"))
+
+
+def verdict_if_condition(ctx: Context, question: Question) -> Reply | None:
+    """One fact is unknown and it only passes or fails one condition ("未满 18 周岁"): the verdict for a child
+    who meets it, saying so, rather than a question first (the parent reads the answer and the proviso)."""
+    profile = {**(ctx.user.profile or {}), **question.facts, "region": question.region}
+    found = ctx.services.rules.if_condition(profile)
+    if found is None:
+        return None
+    result, condition = found
+    return verdict_reply(ctx, question, result, lead=say("verdict_if_condition", condition=condition))
 
 
 def reply_with_entry(ctx: Context, question: Question, entry: Any, region: str | None, text: str) -> Reply:

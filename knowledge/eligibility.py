@@ -130,6 +130,27 @@ class RuleBook:
                                  {k: v for k, v in common.items() if v is not None}, missing,
                                  question_text(missing[0]), reasons)
 
+    def if_condition(self, profile: dict[str, Any] | Profile) -> tuple[EligibilityResult, str] | None:
+        """"上海户口 有阳光宝宝卡 能申请吗" without the age: eligible if the one unknown fact meets the policy's
+        only condition on it. Returns (the eligible result, that condition's text), or None when the unknown
+        fact does more than pass or fail one condition (then the bands or a question are the answer)."""
+        p = Profile.from_dict(profile)
+        if p.as_of is None:
+            p = dataclasses.replace(p, as_of=p.today())
+        result = self._evaluate_cached(p)
+        policy = self.policies.get(p.region or "")
+        if policy is None or result.status != "need_info" or len(result.missing) != 1:
+            return None
+        name = result.missing[0]
+        conditions = [c for c in policy.conditions.values() if c.field == name]
+        probes = self._probes(policy, p, name)
+        passed = [r for r in probes if r.status == "eligible"]
+        if len(conditions) != 1 or not passed or any(r.status not in ("eligible", "not_eligible") for r in probes) \
+                or len({repr(sorted(r.amounts.items())) for r in passed}) != 1:
+            return None
+        return dataclasses.replace(passed[0], missing=[name], reasons=_reasons_whatever(policy, name, passed)), \
+            conditions[0].text
+
     def _probes(self, policy: Policy, p: Profile, name: str) -> list[EligibilityResult]:
         """The result for each value the one unknown fact may take (either side of every threshold)."""
         return [self._evaluate_cached(dataclasses.replace(p, **{name: value})) for value in _domain(policy, name)]

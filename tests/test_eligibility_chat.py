@@ -136,3 +136,15 @@ def test_facts_given_beside_the_answer_to_our_question_are_all_kept(sim: WeChatS
     reply = sim.send_text("o-e-extra", "确诊了，孩子7岁，我们是低保户，在区外的定点机构").text
     assert "符合" in reply and "10000" in reply and "？" not in reply.split("以上是")[0]
 
+
+
+def test_one_unknown_condition_gives_the_verdict_with_its_proviso_first(sim: WeChatSimulator) -> None:
+    """Answer first: the age is unknown but only 未满18周岁 depends on it — the verdict, not "孩子几岁了"."""
+    reply = sim.send_text("o-e9", "上海户口，小囡有阳光宝宝卡，没残疾证，能申请康复救助伐").text
+    assert reply.startswith("（下面按孩子“未满 18 周岁”来算")
+    assert "符合《沪府发〔2025〕1号》" in reply and DISCLAIMER in reply and "几岁" not in reply
+
+
+def test_a_stated_age_over_the_limit_is_a_clear_no(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-e10", "儿子上个月刚满18岁，上海户口，有智力残疾证，还能申请残疾儿童康复救助伐").text
+    assert reply.startswith("【初步判断】按《沪府发〔2025〕1号》，暂不符合") and "未满18周岁" in reply

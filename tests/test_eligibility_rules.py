@@ -259,3 +259,28 @@ def test_remembered_results_are_not_shared_and_depend_on_the_day():
     inside = book.evaluate({"region": "shanghai", "as_of": "2026-01-01"})
     outside = book.evaluate({"region": "shanghai", "as_of": "2031-01-01"})
     assert inside.status == "need_info" and outside.status == "not_covered"
+
+
+@pytest.mark.parametrize(
+    ("profile", "condition"),
+    [
+        # the age only passes or fails 未满 18 周岁: a verdict with that proviso, not a question first
+        ({"region": "shanghai", "residency": "hukou", "sunshine_card": True}, "未满 18 周岁"),
+        # several age conditions (0—6, 7—17, 7—14) decide different things: no single proviso
+        ({"region": "qijiang", "diagnosis": "diagnosed", "hardship": True}, None),
+        # already decided: nothing to assume
+        ({"region": "shanghai", "residency": "hukou", "sunshine_card": True, "age": 5}, None),
+        # failing whatever the age (no certificate, card or diagnosis): no proviso makes it a yes
+        ({"region": "shanghai", "residency": "hukou", "sunshine_card": False, "disability_certificate": False,
+          "diagnosis": "suspected"}, None),
+    ],
+)
+def test_if_condition_gives_the_verdict_for_the_one_condition_left(profile, condition):
+    found = load_rulebook().if_condition(profile)
+    if condition is None:
+        assert found is None
+    else:
+        assert found is not None
+        result, text = found
+        assert result.status == "eligible" and text == condition and result.missing == ["age"]
+        assert not any(condition.replace(" ", "") in r.text.replace(" ", "") for r in result.reasons)
