@@ -282,7 +282,15 @@ def reply_with_entry(ctx: Context, question: Question, entry: Any, region: str |
     """The entry's cited answer, then the offer of a personal check for "can we / how much" entries."""
     intent = next((i for i in entry.intents if i in VERDICT_INTENTS), entry.intents[0])
     adopt_first_region(ctx, region)
-    if entry.silent:  # the documents do not say: what they do say, and a volunteer who can find out
+    kb = ctx.services.kb
+    unsaid = kb.unsaid(question.asked or question.text, entry)
+    if unsaid is not None:  # a phone number, a list of materials, a payment date: no document gives them.
+        # What the entry says still helps when it surely answers the rest ("怎么申请，要带什么材料"); a
+        # nearest-match entry would only be noise next to the honest line.
+        messages = kb.settings.messages
+        text = messages["unsaid"].format(label=unsaid) if kb.is_tentative(text) else \
+            f"{text}\n{messages['unsaid_after'].format(label=unsaid)}"
+    if entry.silent or unsaid is not None:  # the documents do not say: a volunteer who can find out
         reply = escalate(ctx, "not_covered", intent, question.confidence, lead=text)
         remember_context(ctx, Question(question.text, region, question.facts), entry.id)
         return reply

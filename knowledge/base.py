@@ -19,6 +19,7 @@ from knowledge.regions import load_region_table
 from knowledge.render import citation_line, render_answer
 from knowledge.sources import DEFAULT_ROOT, SourceDoc, load_sources
 from knowledge.tokenize import JiebaTokenizer, TokenMapper
+from knowledge.yamlload import KnowledgeError
 
 Tokenize = Callable[[str], list[str]]
 Normalize = Callable[[str], str]
@@ -260,6 +261,19 @@ class KnowledgeBase:
         top = hits[0].entry
         return next((h for h in hits[1:] if h.entry.id != top.id and _same_place(h.entry, top)), None)
 
+    def is_tentative(self, text: str) -> bool:
+        """True for an answer sent as the nearest match (it carries messages.tentative)."""
+        return self.settings.messages["tentative"] in text
+
+    def unsaid(self, text: str, entry: Entry) -> str | None:
+        """What `text` asks for that no document gives ("电话是好多", "要带哪些材料") and `entry` does not give
+        either: the kind's label for an honest hand-over, or None."""
+        text = self._normalize(text)  # the engine's: dialect and typos read as standard words
+        for kind, (label, words) in self.settings.unsaid.items():
+            if kind not in entry.gives and any(word in text for word in words):
+                return label
+        return None
+
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
 
@@ -287,6 +301,11 @@ def load_knowledge_base(root: Path | None = None, tokenize: Tokenize | None = No
     settings = load_settings(root / "data")
     sources = load_sources(root)
     entries = load_entries(root, set(sources), set(settings.intents))
+    for entry in entries:
+        unknown = [kind for kind in entry.gives if kind not in settings.unsaid]
+        if unknown:
+            raise KnowledgeError(f"{entry.path}:{entry.line}: gives: unknown kind {unknown[0]!r} "
+                                 f"(settings.yaml unsaid: {', '.join(settings.unsaid)})")
     if tokenize is None:
         tokenize = JiebaTokenizer(root / "data", Path(cache_dir) if cache_dir is not None else None)
     else:

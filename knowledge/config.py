@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ class Settings:
     verdict_cues: tuple[str, ...] = ()
     verdict_amount_words: tuple[str, ...] = ()
     verdict_patterns: tuple[re.Pattern[str], ...] = ()
+    unsaid: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # kind -> (label, words)
     yes_openers: tuple[str, ...] = ()
 
 
@@ -71,6 +72,19 @@ def _patterns(data: Any, path: Path, key: str) -> tuple[re.Pattern[str], ...]:
         except re.error as exc:
             raise KnowledgeError(f"{path}:{line_of(data)}: {key}: bad pattern {pattern!r}: {exc}") from exc
     return tuple(compiled)
+
+
+def _unsaid(data: Any, path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """unsaid: {kind: {label, words}} — kinds of facts the documents never give."""
+    kinds = data.get("unsaid") or {}
+    if not isinstance(kinds, dict):
+        raise KnowledgeError(f"{path}:{line_of(data)}: unsaid must map kinds to a label and words")
+    out = {}
+    for kind, node in kinds.items():
+        if not isinstance(node, dict) or not isinstance(node.get("label"), str) or not node.get("words"):
+            raise KnowledgeError(f"{path}:{line_of(node, line_of(kinds))}: unsaid.{kind} needs a label and words")
+        out[str(kind)] = (node["label"], tuple(str(w) for w in node["words"]))
+    return out
 
 
 def load_settings(data_dir: Path) -> Settings:
@@ -112,4 +126,5 @@ def load_settings(data_dir: Path) -> Settings:
         verdict_cues=tuple(str(c) for c in data.get("verdict_cues") or ()),
         verdict_amount_words=tuple(str(w) for w in data.get("verdict_amount_words") or ()),
         verdict_patterns=_patterns(data, path, "verdict_patterns"),
+        unsaid=_unsaid(data, path),
     )

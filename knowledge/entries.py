@@ -49,6 +49,8 @@ class Entry:
     # Figures (元, 岁, 次, dates…) the entry's quotes state and its answer leaves out on purpose, each with a
     # `#` reason in the YAML (e.g. the amount for another age band, answered by another entry). `kb check`.
     omits: tuple[str, ...] = ()
+    # Kinds of fact (settings.yaml `unsaid`) this entry does give, e.g. [contact] for the 12355 hotline.
+    gives: tuple[str, ...] = ()
     path: Path = field(default=Path("."), compare=False)
     line: int = field(default=0, compare=False)
 
@@ -75,7 +77,7 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
     if not isinstance(item, LineDict):
         raise KnowledgeError(f"{where}: each entry must be a mapping")
     allowed = {"id", "regions", "intents", "questions", "answer", "sources", "reviewed",
-               "valid_from", "valid_to", "held_out", "residency", "silent", "omits"}
+               "valid_from", "valid_to", "held_out", "residency", "silent", "omits", "gives"}
     if item.get("draft") is True:  # drafts/ written by `kb import`: never served unfinished
         raise KnowledgeError(f"{where}: {item.get('id')} is a draft: write its answer and questions, set "
                              f"`reviewed`, then remove `draft: true`")
@@ -125,6 +127,7 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
         valid_to=parse_date(item.get("valid_to"), where, "valid_to"),
         held_out=_str_list(item.get("held_out", []), where, "held_out", 0), residency=residency,
         silent=bool(item.get("silent", False)), omits=_str_list(item.get("omits", []), where, "omits", 0),
+        gives=_str_list(item.get("gives", []), where, "gives", 0),
         path=path, line=line_of(item),
     )
 

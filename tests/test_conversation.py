@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from flask import Flask
 from sqlmodel import select
@@ -265,3 +267,40 @@ def test_every_intent_has_a_chinese_label_for_menus() -> None:
     for intent in INTENTS:
         label = intent_label(intent)
         assert label != intent and any("\u4e00" <= ch <= "\u9fff" for ch in label), intent
+
+
+@pytest.mark.parametrize(
+    ("question", "label"),
+    [
+        # what no document gives goes to a person with an honest line, not a made-up or nearest answer
+        ("綦江区残联的办公电话是好多 在哪条街", "电话、地址这些联系方式"),
+        ("诸暨康复补贴申请要带哪些材料，去哪个窗口办理", "要带哪些材料"),
+        ("綦江的康复补助批下来了每个月几号发钱 多久到账", "钱什么时候发、多久到账"),
+        ("上海哪几家医院是孤独症康复救助诊断机构", "具体是哪些医院或机构"),
+    ],
+)
+def test_what_no_document_gives_is_said_and_handed_to_a_person(app: Flask, sim: WeChatSimulator, question: str,
+                                                               label: str) -> None:
+    reply = sim.send_text("o-unsaid", question).text
+    assert re.search(f"没有写{label}|至于{label}，文件里没有写", reply), reply
+    assert len(tickets(app, "o-unsaid")) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("綦江有没得热线电话可以打来问的", "12355"),  # the entry that gives the number still answers
+        ("綦江哪家医院可以做孤独症诊断", "区妇幼保健院"),  # ...and the one that names the hospital
+    ],
+)
+def test_an_entry_that_gives_the_asked_kind_still_answers(app: Flask, sim: WeChatSimulator, question: str,
+                                                          fact: str) -> None:
+    reply = sim.send_text("o-gives", question).text
+    assert fact in reply and "依据：綦残联发〔2025〕7号" in reply and not tickets(app, "o-gives")
+
+
+def test_the_answerable_half_of_a_question_is_answered_before_the_hand_over(app: Flask,
+                                                                            sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-half", "綦江区孤独症孩子的康复救助怎么申请，要带什么材料").text
+    assert reply.startswith("綦江区残联开展孤独症儿童康复救助网上审核") and "依据：綦残联发〔2025〕7号" in reply
+    assert "至于要带哪些材料，文件里没有写" in reply and len(tickets(app, "o-half")) == 1

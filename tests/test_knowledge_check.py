@@ -241,3 +241,10 @@ def test_bad_omits_are_rejected(tree: Path, omit: str, message: str) -> None:
     _edit(path, "  sources:\n    - document: 诸政办发〔2023〕38号\n      clause: 四（二）3\n      quote: 诸暨籍未满7周岁孤独症儿童和未满9周岁（生活自理能力不足、不具备义务教育入学条件）的孤独症儿童每人每月最高补贴3000元\n  reviewed",
           f"  omits:\n    {omit}\n  sources:\n    - document: 诸政办发〔2023〕38号\n      clause: 四（二）3\n      quote: 诸暨籍未满7周岁孤独症儿童和未满9周岁（生活自理能力不足、不具备义务教育入学条件）的孤独症儿童每人每月最高补贴3000元\n  reviewed")
     assert any(message in e and "zj-eligibility" in e for e in _check(tree)), _check(tree)
+
+
+def test_an_unknown_gives_kind_fails_loading_with_file_and_line(tree: Path) -> None:
+    path = tree / "entries" / "zhuji.yaml"
+    _edit(path, "  gives: [hospital_names]\n", "  gives: [hospitals]\n")
+    with pytest.raises(KnowledgeError, match=r"zhuji\.yaml:\d+: gives: unknown kind 'hospitals'"):
+        load_knowledge_base(tree)
