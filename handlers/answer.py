@@ -97,7 +97,7 @@ def read_question(ctx: Context) -> Question:
     if context and (region is None or region == context.get("region")):
         # What a parent said about the family minutes ago still holds ("我们是居住证" then a new question).
         facts = {**context.get("facts", {}), **facts}
-    if context and is_follow_up(text):
+    if context and context.get("text") and (is_follow_up(text) or leans_on_context(ctx)):
         asked, text = text, f"{context['text']} {text}"
         later = _AGE_AFTER.search(result.normalized)
         if later and "age" not in slots:
@@ -110,6 +110,13 @@ def read_question(ctx: Context) -> Question:
     own = tuple(k for k in PROFILE_FACTS if slots.get(k) is not None)
     return Question(text, region or ctx.user.region, facts, result.intent, result.confidence, probs,
                     result.decision, asked, own, follows_verdict)
+
+
+def leans_on_context(ctx: Context) -> bool:
+    """"到什么时候结束" / "是给哪个年龄段的孩子" right after a question: a short question opening on an aspect
+    of something already named (slots.yaml follow_up_openers), so about the question before."""
+    text = ctx.text.strip()
+    return len(text) <= _SHORT_FOLLOW_UP and ctx.services.engine.slots.follows_up(ctx.classification.normalized)
 
 
 def ranked_answer(ctx: Context, question: Question) -> Any:
@@ -247,12 +254,28 @@ def evaluate(ctx: Context, region: str, facts: dict[str, Any]) -> Any:
 
 
 def verdict_reply(ctx: Context, question: Question, result: Any, lead: str = "") -> Reply:
+    """The rules' verdict; when the parent asked how much and the document gives no amount, a volunteer is
+    asked too (the verdict says the document is silent; a person can find the local standard)."""
     from knowledge.eligibility_dialogue import format_result
 
-    remember_context(ctx, question, None)
     adopt_first_region(ctx, question.region)
-    return Reply(text=lead + format_result(result), intent=question.intent or "eligibility",
-                 confidence=question.confidence)
+    text = lead + format_result(result)
+    intent = question.intent or "eligibility"
+    if result.status == "eligible" and not any(result.amounts.values()) and asks_amount(ctx, question):
+        messages = ctx.services.kb.settings.messages
+        reply = escalate(ctx, "not_covered", intent, question.confidence,
+                         lead=f"{text}\n{messages['unsaid_after'].format(label=messages['amount_unsaid'])}")
+        remember_context(ctx, question, None)
+        return reply
+    remember_context(ctx, question, None)
+    return Reply(text=text, intent=intent, confidence=question.confidence)
+
+
+def asks_amount(ctx: Context, question: Question) -> bool:
+    """"一年补好多" / "具体能拿多少": the question wants a sum, not only a yes."""
+    normalized = ctx.services.engine.normalize(question.asked or question.text)
+    return "多少" in normalized and any(word in normalized for word in ctx.services.kb.settings.verdict_amount_words
+                                        + ("拿", "领", "给"))
 
 
 def verdict_if_diagnosed(ctx: Context, question: Question, result: Any) -> Reply | None:

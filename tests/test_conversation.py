@@ -304,3 +304,21 @@ def test_the_answerable_half_of_a_question_is_answered_before_the_hand_over(app:
     reply = sim.send_text("o-half", "綦江区孤独症孩子的康复救助怎么申请，要带什么材料").text
     assert reply.startswith("綦江区残联开展孤独症儿童康复救助网上审核") and "依据：綦残联发〔2025〕7号" in reply
     assert "至于要带哪些材料，文件里没有写" in reply and len(tickets(app, "o-half")) == 1
+
+
+def test_a_short_question_on_an_aspect_is_read_with_the_question_before(sim: WeChatSimulator) -> None:
+    sim.send_text("o-aspect", "上海这个残疾儿童康复救助新政策啥辰光开始")
+    reply = sim.send_text("o-aspect", "到啥辰光结束").text
+    assert "2030年4月30日" in reply and "沪府发〔2025〕1号" in reply
+
+
+def test_a_short_new_question_is_not_read_with_the_one_before(app: Flask, sim: WeChatSimulator) -> None:
+    sim.send_text("o-newq", "綦江康复救助怎么申请")
+    assert "网上审核" not in sim.send_text("o-newq", "今天几号").text
+
+
+def test_an_amount_the_document_does_not_give_goes_to_a_person_after_the_verdict(app: Flask,
+                                                                               sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-noamount", "重庆 娃儿8岁 孤独症 我们是低保户 一年能补多少钱").text
+    assert "符合《渝民〔2025〕24号》" in reply and "至于具体能拿多少钱，文件里没有写" in reply
+    assert len(tickets(app, "o-noamount")) == 1
