@@ -5,7 +5,10 @@ Loaders are cached per process so gunicorn's preload and the test suite build ea
 
 from __future__ import annotations
 
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import cache, cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -43,10 +46,78 @@ def load_kb(cache_dir: str, root: str = "") -> KnowledgeBase:
 
 
 @cache
-def load_rules() -> RuleBook:
+def load_rules(root: str = "") -> RuleBook:
+    """The rules of `root` (its rules/ folder, else the installed ones), in force by `root`'s documents index."""
     from knowledge.eligibility import load_rulebook
+    from knowledge.sources import DEFAULT_ROOT, load_sources
 
-    return load_rulebook()
+    folder = Path(root) if root else DEFAULT_ROOT
+    rules = folder / "rules"
+    return load_rulebook(rules if root and rules.is_dir() else None, sources=load_sources(folder))
+
+
+# Knowledge written while the bot runs (the console's 政策文件 page, `xingban kb import` into
+# XINGBAN_KNOWLEDGE_DIR) is served without a restart: each process looks at the folder's files at most
+# every RECHECK_SECONDS and rebuilds the index and rules when one changed.
+RECHECK_SECONDS = 2.0
+
+
+@dataclass
+class _Live:
+    stamp: tuple[tuple[str, int, int], ...]
+    checked: float
+    kb: KnowledgeBase
+    rules: RuleBook
+
+
+_LIVE: dict[tuple[str, str], _Live] = {}
+_LIVE_LOCK = threading.Lock()
+
+
+def knowledge_stamp(root: str) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every file the index and rules are built from."""
+    from knowledge.sources import DEFAULT_ROOT
+
+    folder = Path(root) if root else DEFAULT_ROOT
+    found = []
+    for sub in ("sources", "entries", "rules", "data"):
+        try:
+            for path in sorted((folder / sub).iterdir()):
+                if path.suffix in (".yaml", ".txt"):
+                    st = path.stat()
+                    found.append((f"{sub}/{path.name}", st.st_size, st.st_mtime_ns))
+        except OSError:
+            continue
+    return tuple(found)
+
+
+def live_knowledge(cache_dir: str, root: str = "", force: bool = False) -> _Live:
+    """The knowledge base and rules for `root` as its files are now (rebuilt only when they changed)."""
+    key = (cache_dir, root)
+    held = _LIVE.get(key)
+    now = time.monotonic()
+    if held is not None and not force and now - held.checked < RECHECK_SECONDS:
+        return held
+    stamp = knowledge_stamp(root)
+    if held is not None and held.stamp == stamp:
+        held.checked = now
+        return held
+    with _LIVE_LOCK:
+        held = _LIVE.get(key)
+        if held is not None and held.stamp == stamp:
+            return held
+        if held is None:  # the first build is shared by every app of the process (tests build many)
+            kb, rules = load_kb(cache_dir, root), load_rules(root)
+        else:
+            kb, rules = load_kb.__wrapped__(cache_dir, root), load_rules.__wrapped__(root)
+        _LIVE[key] = held = _Live(stamp, now, kb, rules)
+    return held
+
+
+def reload_knowledge(app: Flask | None = None) -> None:
+    """Serve what was just written to the knowledge folder now (other processes follow within seconds)."""
+    services = get_services(app)
+    live_knowledge(services.cache_dir, services.config.get("XINGBAN_KNOWLEDGE_DIR") or "", force=True)
 
 
 class Services:
@@ -63,13 +134,13 @@ class Services:
     def engine(self) -> IntentEngine:
         return load_engine(self.cache_dir)
 
-    @cached_property
+    @property
     def kb(self) -> KnowledgeBase:
-        return load_kb(self.cache_dir, self.config.get("XINGBAN_KNOWLEDGE_DIR") or "")
+        return live_knowledge(self.cache_dir, self.config.get("XINGBAN_KNOWLEDGE_DIR") or "").kb
 
-    @cached_property
+    @property
     def rules(self) -> RuleBook:
-        return load_rules()
+        return live_knowledge(self.cache_dir, self.config.get("XINGBAN_KNOWLEDGE_DIR") or "").rules
 
     @cached_property
     def shared(self) -> DatabaseState | RedisState:

@@ -29,6 +29,7 @@ from handlers.base import (
 from handlers.clarify import CHOICE_WORDS
 from handlers.eligibility import is_stop, next_step, stop_dialogue
 from handlers.escalation import escalate
+from handlers.validity import hand_over_expired
 from knowledge.regions import load_region_table
 
 # Intents whose messages are questions about the documents (the rest are conversation: greeting, human…).
@@ -157,6 +158,8 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
     pending = None  # the rules' result when the parent's facts leave the verdict open
     if verdict_asked and question.region and question.facts:
         result = evaluate(ctx, question.region, question.facts)
+        if result.standing is not None:  # the region's policy is not in force today (issue 16)
+            return hand_over_expired(ctx, result.standing, question.intent, question.confidence)
         if result.status in ("eligible", "not_eligible"):
             return verdict_reply(ctx, question, result)
         pending = result if result.status == "need_info" else None
@@ -166,6 +169,8 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
     # One ranking over every entry, never gated by the intent decision: the intent model weighs in through
     # its probabilities (dev sets: gating on a sure intent lost 上海…有效期到什么时候 to another apply_aid entry).
     found = ranked_answer(ctx, question)
+    if found.kind == "expired":  # the documents answering it are not in force today (issue 16)
+        return hand_over_expired(ctx, found.standing, question.intent, question.confidence)
     unplaced = question.region is None and kb.detect_region(question.text) is None
     if found.kind == "ask_region" or (unplaced and (
             verdict_asked or (found.kind == "not_covered" and question.intent in POLICY_INTENTS and question.probs))):
@@ -197,39 +202,7 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
         result = pending or evaluate(ctx, region, question.facts)
         if result.status == "not_eligible":
             return verdict_reply(ctx, question, result)
-    return hand_over_out_of_force(ctx, question, found, region) or reply_with_entry(ctx, question, entry, region,
-                                                                                    found.text)
-
-
-def hand_over_out_of_force(ctx: Context, question: Question, found: Any, region: str | None) -> Reply | None:
-    """Issue 16: an entry whose document is not in force today is never served as current. An entry found
-    alongside it, or the next hit, that rests on the document in force answers instead (a superseding
-    document is cited, not the old one); without one the parent hears that the document has expired, what
-    replaced it, and a volunteer is asked. None = every entry found is current."""
-    from knowledge.validity import china_today, out_of_force
-
-    kb, today = ctx.services.kb, china_today()
-    entries = [e for e in map(kb.entry, found.entry_ids) if e is not None]
-    ended = [s for s in (out_of_force(e, region, kb.sources, today) for e in entries) if s is not None]
-    if not ended:
-        return None
-    hits = kb.search(question.text, region, None, limit=5, residency=question.facts.get("residency"),
-                     age=question.facts.get("age"))
-    strong = [h.entry for h in hits if h.score >= kb.settings.min_score and h.coverage >= kb.settings.min_coverage]
-    for entry in [*entries, *strong]:
-        if out_of_force(entry, region, kb.sources, today) is None:
-            return reply_with_entry(ctx, question, entry, region, kb.render(entry, region, today))
-    first = ended[0]
-    doc = first.document
-    if first.state == "not_yet":
-        lead = say("document_not_yet", document=doc.document, date=doc.valid_from)
-    else:
-        when = say("document_expired_on", date=first.ended) if first.ended else say("document_expired_replaced")
-        successor = say("document_successor", document=first.successor.document) if first.successor else ""
-        lead = say("document_expired", document=doc.document, ended=when, successor=successor)
-    intents = entries[0].intents
-    intent = next((i for i in intents if i in VERDICT_INTENTS), intents[0])
-    return escalate(ctx, "not_covered", intent, question.confidence, lead=lead)
+    return reply_with_entry(ctx, question, entry, region, found.text)
 
 
 def vetoed_as_out_of_scope(ctx: Context, question: Question, score: float) -> bool:
@@ -433,6 +406,9 @@ class ChooseEntryHandler(DialogueHandler):
         if entry is None:
             return None
         region = state.get("region")
+        standing = ctx.services.kb.in_force(entry, region)
+        if standing is not None:  # the menu was offered before its document ended
+            return hand_over_expired(ctx, standing, entry.intents[0], None)
         question = Question(state.get("text", ""), region, dict(state.get("facts") or {}))
         return reply_with_entry(ctx, question, entry, region, ctx.services.kb.render(entry, region))
 
@@ -468,7 +444,7 @@ class BackgroundHandler(BaseHandler[Question]):
                 ctx.services.engine.slots.asks(text) for text in (ctx.text, ctx.classification.normalized)):
             return None
         found = ranked_answer(ctx, question)
-        if found.kind == "answer" and not vetoed_as_out_of_scope(ctx, question, found.score):
+        if found.kind in ("answer", "expired") and not vetoed_as_out_of_scope(ctx, question, found.score):
             return None  # it reads like a statement, but an entry answers it: answer (never swallow a question)
         return question
 

@@ -14,6 +14,7 @@ from bot.timeutil import utcnow
 from bot.wording import say
 from handlers.base import PROFILE_FACTS, DialogueHandler, DialogueState, clear_dialogue, set_dialogue
 from handlers.feedback import is_unhelpful
+from handlers.validity import hand_over_expired
 from knowledge.eligibility_dialogue import format_result, parse_answer, parse_correction, question_text
 
 if TYPE_CHECKING:
@@ -29,6 +30,8 @@ def next_step(ctx: Context, profile: dict[str, Any], intent: str | None) -> Repl
     """Ask the deciding question, or give the result (saved answers fill what the parent has not said)."""
     profile = {**(ctx.user.profile or {}), **profile}
     result = ctx.services.rules.evaluate(profile)
+    if result.standing is not None:  # the policy's document is not in force today (issue 16)
+        return hand_over_expired(ctx, result.standing, intent, None)
     if result.status == "need_info" and result.missing:
         field = result.missing[0]
         set_dialogue(ctx, {"await": "eligibility", "profile": profile, "asking": field, "intent": intent})

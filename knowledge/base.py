@@ -19,6 +19,7 @@ from knowledge.regions import load_region_table
 from knowledge.render import citation_line, render_answer
 from knowledge.sources import DEFAULT_ROOT, SourceDoc, load_sources
 from knowledge.tokenize import JiebaTokenizer, TokenMapper
+from knowledge.validity import Standing, china_today, out_of_force
 from knowledge.yamlload import KnowledgeError
 
 Tokenize = Callable[[str], list[str]]
@@ -65,13 +66,15 @@ class Hit:
 
 @dataclass(frozen=True)
 class Answer:
-    """What to send: kind is "answer", "ask_region" or "not_covered"."""
+    """What to send: kind is "answer", "choose", "ask_region", "expired" or "not_covered"."""
 
     kind: str
     text: str
     entry_ids: list[str] = field(default_factory=list)
     regions: list[str] = field(default_factory=list)
     score: float = 0.0
+    # kind "expired": the entry that answers rests on a document not in force on the day asked (issue 16)
+    standing: Standing | None = None
 
 
 class KnowledgeBase:
@@ -105,12 +108,35 @@ class KnowledgeBase:
         self._ages = [age_bands(" ".join(e.questions)) for e in self.entries]
         self._vocab = [set().union(*(docs[d] for d in self._question_docs[i]), docs[self._answer_doc_start + i])
                        for i in range(len(self.entries))]
+        self._ended: dict[tuple[dt.date, str | None], dict[int, Standing]] = {}
+
+    def ended(self, day: dt.date, region: str | None) -> dict[int, Standing]:
+        """Entries (by index) whose document is not in force on `day` for `region`, with that document's
+        state; worked out once per day and region (issue 16: validity)."""
+        key = (day, region)
+        found = self._ended.get(key)
+        if found is None:
+            if len(self._ended) > 64:
+                self._ended.clear()
+            found = {i: state for i, e in enumerate(self.entries)
+                     if (state := out_of_force(e, region, self.sources, day)) is not None}
+            self._ended[key] = found
+        return found
+
+    def in_force(self, entry: Entry, region: str | None, today: dt.date | None = None) -> Standing | None:
+        """None when `entry` may be served as current on `today` (default: China's today); else the state
+        of the document it rests on."""
+        return out_of_force(entry, region, self.sources, today or china_today())
 
     def search(self, text: str, region: str | None, intent: str | None, limit: int = 3,
                residency: str | None = None, intent_probs: dict[str, float] | None = None,
-               age: float | None = None) -> list[Hit]:
+               age: float | None = None, today: dt.date | None = None, ended: bool = False) -> list[Hit]:
         """Best entries for `text` among those valid for `region` (None = any), `intent` (None = any) and the
         family's `residency` (hukou / residence_permit, when the message says it).
+
+        Only entries whose document is in force on `today` (default: China's today) are found, so an ended
+        or superseded document is never served as current; `ended=True` finds only the others (to tell a
+        parent that the document answering their question has expired).
 
         `intent_probs` (the intent model's probabilities) is one feature of a single ranking over the
         whole knowledge base: an entry's lexical score grows with the probability of its likeliest intent,
@@ -120,8 +146,11 @@ class KnowledgeBase:
             return []
         scored: list[tuple[float, int]] = []
         weight = self.settings.intent_weight
+        stale = self.ended(today or china_today(), region)
         for i, entry in enumerate(self.entries):
             if not entry.applies_to(region) or (intent is not None and intent not in entry.intents):
+                continue
+            if (i in stale) != ended:
                 continue
             if not entry.fits_residency(residency) or not fits_age(self._ages[i], age):
                 continue
@@ -179,12 +208,15 @@ class KnowledgeBase:
         `age` leaves out entries whose every age band excludes the child."""
         s = self.settings
         region = region or self.detect_region(text)
-        hits = self.search(text, region, intent, limit=10, residency=residency, intent_probs=intent_probs, age=age)
+        today = today or china_today()
+        hits = self.search(text, region, intent, limit=10, residency=residency, intent_probs=intent_probs, age=age,
+                           today=today)
         if intent is not None and s.intent_fallback and not self._covered(hits):
             hits = self.search(text, region, None, limit=10, residency=residency, intent_probs=intent_probs,
-                               age=age)
+                               age=age, today=today)
         if not self._covered(hits):
-            return Answer("not_covered", s.messages["not_covered"], score=hits[0].score if hits else 0.0)
+            return self._expired(text, region, today, residency, intent_probs, age) or \
+                Answer("not_covered", s.messages["not_covered"], score=hits[0].score if hits else 0.0)
         top = hits[0]
         if region is None and ALL not in top.entry.regions:
             # A region's answer never goes to a family whose region we do not know: another region's
@@ -205,6 +237,20 @@ class KnowledgeBase:
         if not self._sure(hits):
             text = f"{text}\n{s.messages['tentative']}"
         return Answer("answer", text, [top.entry.id], list(top.entry.regions), top.score)
+
+    def _expired(self, text: str, region: str | None, today: dt.date, residency: str | None,
+                 intent_probs: dict[str, float] | None, age: float | None) -> Answer | None:
+        """No current entry answers, but one resting on an ended (or not yet valid) document would: the
+        parent is told that, not "not covered" (the caller words it and asks a volunteer)."""
+        if not self.ended(today, region):
+            return None
+        old = self.search(text, region, None, limit=10, residency=residency, intent_probs=intent_probs, age=age,
+                          today=today, ended=True)
+        if not self._covered(old):
+            return None
+        top = old[0]
+        standing = self.in_force(top.entry, region, today)
+        return Answer("expired", "", [top.entry.id], list(top.entry.regions), top.score, standing)
 
     def _tie(self, top: Hit, rival: Hit, intent: str | None, region: str | None,
              today: dt.date | None) -> Answer | None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from statistics import mean
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from knowledge.eligibility_conditions import Tri
 from knowledge.eligibility_dialogue import DISCLAIMER, question_text
@@ -24,6 +24,10 @@ from knowledge.eligibility_reasons import Reason, decided_reasons, open_reasons,
 from knowledge.eligibility_rules import RuleBookError, load_policies
 from knowledge.profile import BOOLS, ENUMS, FIELD_ORDER, Profile, ProfileError
 from knowledge.regions import load_region_table
+
+if TYPE_CHECKING:
+    from knowledge.sources import SourceDoc
+    from knowledge.validity import Standing
 
 __all__ = ["EligibilityResult", "RuleBook", "RuleBookError", "ProfileError", "load_rulebook", "DISCLAIMER"]
 
@@ -41,6 +45,9 @@ class EligibilityResult:
     next_question: str | None = None
     reasons: list[Reason] = field(default_factory=list)
     disclaimer: str = DISCLAIMER
+    # not_covered because the policy's document is not in force on the day asked (issue 16): its state,
+    # and the document that replaced it when known
+    standing: Standing | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"status": self.status, "policy": self.policy, "region": self.region, "rule": self.rule}
@@ -67,8 +74,12 @@ class _Candidate:
 
 
 class RuleBook:
-    def __init__(self, policies: dict[str, Policy], cache_size: int = 4096):
+    def __init__(self, policies: dict[str, Policy], cache_size: int = 4096,
+                 sources: dict[str, SourceDoc] | None = None):
         self.policies = policies
+        # The documents index (sources/index.yaml) the bot serves: a policy whose document it lists is in
+        # force by the index's dates and `replaces:` chain, like the entries; without it, by the rules' dates.
+        self.sources = sources or {}
         # Every message of an eligibility dialogue evaluates the profile (and ranks the missing facts by
         # trying each answer), and families share the same few profiles: remember recent results.
         self._evaluate_cached = lru_cache(maxsize=cache_size)(self._evaluate)
@@ -88,8 +99,9 @@ class RuleBook:
         if policy is None:
             return EligibilityResult("not_covered", region=p.region, reasons=[Reason(
                 f"暂未收录“{p.region}”的政策，目前支持：{load_region_table().short_names()}", "")])
-        if not policy.covers(p.today()):
-            return self._outside_validity(policy, p)
+        standing = self._standing(policy, p.today())
+        if standing is not None or not policy.covers(p.today()):
+            return self._outside_validity(policy, p, standing)
         cands = _candidates(policy, p)
         keys = {c.key for c in cands}
         if len(keys) == 1 and None not in keys:
@@ -155,11 +167,21 @@ class RuleBook:
         """The result for each value the one unknown fact may take (either side of every threshold)."""
         return [self._evaluate_cached(dataclasses.replace(p, **{name: value})) for value in _domain(policy, name)]
 
-    def _outside_validity(self, policy: Policy, p: Profile) -> EligibilityResult:
+    def _standing(self, policy: Policy, day: Any) -> Standing | None:
+        """The state of the policy's document on `day` when the index lists it and it is not in force."""
+        if not self.sources:
+            return None
+        from knowledge.check import squash
+        from knowledge.validity import standings
+
+        state = standings(self.sources, day).get(squash(policy.document))
+        return state if state is not None and state.state != "in_force" else None
+
+    def _outside_validity(self, policy: Policy, p: Profile, standing: Standing | None = None) -> EligibilityResult:
         span = f"{policy.valid_from or '（未写明）'} 至 {policy.valid_to or '（未写明）'}"
         text = f"《{policy.document}》的有效期为 {span}，查询日期 {p.today()} 不在有效期内"
         return EligibilityResult("not_covered", policy.document, policy.region,
-                                 reasons=[reason_from(text, policy.validity_source)])
+                                 reasons=[reason_from(text, policy.validity_source)], standing=standing)
 
 
 _MAX_PROBED = 2
@@ -250,6 +272,7 @@ def _order_missing(policy: Policy, p: Profile, cands: list[_Candidate]) -> list[
     return sorted(fields, key=score)
 
 
-def load_rulebook(root: Path | None = None) -> RuleBook:
-    """Load every policy YAML under `root` (default: knowledge/rules); bad YAML raises RuleBookError."""
-    return RuleBook(load_policies(root))
+def load_rulebook(root: Path | None = None, sources: dict[str, SourceDoc] | None = None) -> RuleBook:
+    """Load every policy YAML under `root` (default: knowledge/rules); bad YAML raises RuleBookError.
+    `sources` (the documents index) decides which policies are in force on a day."""
+    return RuleBook(load_policies(root), sources=sources)

@@ -83,6 +83,7 @@ def use_knowledge_root(root: Path | None) -> None:
     """Serve the region table of another knowledge folder (None = the package's): an imported county's
     words are then understood without code. Parts that read the table at import time need a restart."""
     _ACTIVE[0] = root / "data" / "regions.yaml" if root is not None else REGIONS_FILE
+    _load_table.cache_clear()  # the folder's table may have gained a region since it was last read
 
 
 def load_region_table(path: Path | None = None) -> RegionTable:
