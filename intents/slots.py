@@ -58,10 +58,15 @@ class SlotExtractor:
 
         self.settings = merged(DEFAULTS, settings)
         self.table = table
-        self.regions = regions or load_region_table()  # knowledge/data/regions.yaml: the one region table
+        self._regions = regions  # None: the served folder's table, read when used (a county imported live)
         self._years_aided = _years_aided_patterns(table.get("years_aided") or {})
         self._when = [(str(k), str(v)) for k, v in table.get("when", [])]
         self._when.sort(key=lambda kv: -len(kv[0]))
+
+    @property
+    def regions(self) -> RegionTable:
+        """knowledge/data/regions.yaml of the folder the bot serves: the one region table."""
+        return self._regions or load_region_table()
 
     @classmethod
     def from_file(cls, path: Path, settings: dict[str, Any] | None = None) -> SlotExtractor:

@@ -98,7 +98,7 @@ def import_command(file: Path, region: str, document: str, name: str | None, iss
     click.echo(f"imported {document} as {region}: {result.source} ({len(result.clauses)} clauses, "
                f"{numbered} numbered) in {time.perf_counter() - started:.2f}s")
     if result.new_region:
-        click.echo(f"added region {region} to data/regions.yaml (restart the bot to use it)")
+        click.echo(f"added region {region} to data/regions.yaml (a bot serving this folder reads it within seconds)")
     for path in result.narrowed:
         click.echo(f"{path}: `regions: [all]` now names the regions before {region}: "
                    f"add {region} back to an entry once its document says the same")

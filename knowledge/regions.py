@@ -81,15 +81,20 @@ def parse_region_table(data: object, path: Path) -> RegionTable:
 
 def use_knowledge_root(root: Path | None) -> None:
     """Serve the region table of another knowledge folder (None = the package's): an imported county's
-    words are then understood without code. Parts that read the table at import time need a restart."""
+    words are then understood without code (the table is read again whenever its file changes)."""
     _ACTIVE[0] = root / "data" / "regions.yaml" if root is not None else REGIONS_FILE
-    _load_table.cache_clear()  # the folder's table may have gained a region since it was last read
 
 
 def load_region_table(path: Path | None = None) -> RegionTable:
-    return _load_table(path or _ACTIVE[0])
+    """The table as its file is now (a region added by `xingban kb import` or the console is read at once)."""
+    path = path or _ACTIVE[0]
+    try:
+        changed = path.stat().st_mtime_ns
+    except OSError:
+        changed = 0  # load_yaml says what is wrong with the path
+    return _load_table(path, changed)
 
 
 @lru_cache(maxsize=4)
-def _load_table(path: Path) -> RegionTable:
+def _load_table(path: Path, changed: int) -> RegionTable:
     return parse_region_table(load_yaml(path), path)
