@@ -43,21 +43,7 @@ def check_tree(root: Path) -> tuple[list[str], list[Entry]]:
             errors.append(f"{root / 'sources' / 'index.yaml'}:1: cannot read {doc.file}: {exc}")
     entries = _parse_all(root, sources, set(settings.intents), errors)
     for entry in entries:
-        where = f"{entry.path}:{entry.line}"
-        size = len(entry.answer.encode("utf-8"))
-        if size > settings.answer_max_bytes:
-            errors.append(f"{where}: answer of {entry.id} is {size} bytes, limit {settings.answer_max_bytes}")
-        for cite in entry.sources:
-            errors.extend(_check_quote(f"{entry.path}:{cite.line}", cite.document, cite.quote, texts))
-        errors.extend(_check_coverage(entry, sources))
-        if MISSING_FIGURE_IS_ERROR:
-            errors.extend(check_figures(entry))
-        supported: set[float] = set()
-        for cite in entry.sources:
-            supported |= {round(v, 6) for v in stated_values(cite.quote)}
-        for surface, value in extract_numbers(entry.answer):
-            if round(value, 6) not in supported:
-                errors.append(f"{where}: number {surface!r} in answer of {entry.id} is not in its quotes")
+        errors.extend(check_entry(entry, settings.answer_max_bytes, sources, texts))
     errors.extend(_duplicates(entries, sources, settings.near_duplicate_ratio))
     for path in sorted((root / "rules").glob("*.yaml")) if (root / "rules").is_dir() else []:
         try:
@@ -68,6 +54,40 @@ def check_tree(root: Path) -> tuple[list[str], list[Entry]]:
         for node in _citations(data):
             errors.extend(_check_quote(f"{path}:{line_of(node)}", node["document"], node["quote"], texts))
     return errors, entries
+
+
+def source_texts(sources: dict[str, SourceDoc]) -> dict[str, str]:
+    """Squashed document number -> squashed text, for current and replaced documents (unreadable ones left out)."""
+    texts: dict[str, str] = {}
+    for doc in all_documents(sources):
+        try:
+            texts[squash(doc.document)] = squash(doc.file.read_text(encoding="utf-8"))
+        except OSError:
+            continue
+    return texts
+
+
+def check_entry(entry: Entry, answer_max_bytes: int, sources: dict[str, SourceDoc],
+                texts: dict[str, str]) -> list[str]:
+    """One entry's checks (the console runs them live on an entry being written): answer size, verbatim
+    quotes, regions backed by their documents, figures said, every number of the answer in its quotes."""
+    errors: list[str] = []
+    where = f"{entry.path}:{entry.line}"
+    size = len(entry.answer.encode("utf-8"))
+    if size > answer_max_bytes:
+        errors.append(f"{where}: answer of {entry.id} is {size} bytes, limit {answer_max_bytes}")
+    for cite in entry.sources:
+        errors.extend(_check_quote(f"{entry.path}:{cite.line}", cite.document, cite.quote, texts))
+    errors.extend(_check_coverage(entry, sources))
+    if MISSING_FIGURE_IS_ERROR:
+        errors.extend(check_figures(entry))
+    supported: set[float] = set()
+    for cite in entry.sources:
+        supported |= {round(v, 6) for v in stated_values(cite.quote)}
+    for surface, value in extract_numbers(entry.answer):
+        if round(value, 6) not in supported:
+            errors.append(f"{where}: number {surface!r} in answer of {entry.id} is not in its quotes")
+    return errors
 
 
 def check_figures(entry: Entry) -> list[str]:

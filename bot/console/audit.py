@@ -21,7 +21,8 @@ ACTION_LABELS = {
     "user_role": "修改角色", "user_password": "重置密码", "user_active": "启用/停用账号",
     "user_unlock": "解除锁定", "simulator_send": "模拟器发送", "kb_export": "导出知识库候选",
     "centre_create": "添加机构", "centre_edit": "修改机构", "push_cancel": "撤回通知", "series_create": "新建每周课程", "kb_edit": "修改知识库候选", "family_label": "修改家庭标签", "centre_qrcode": "生成机构二维码", "user_centres": "修改负责机构",
-    "export_csv": "导出表格",
+    "export_csv": "导出表格", "policy_publish": "发布知识条目", "policy_revert": "撤销知识条目修改",
+    "policy_import": "导入政策文件",
 }
 
 

@@ -52,6 +52,8 @@ KEYS: dict[str, tuple[str | Callable[[str], str], Callable[[str], str | None] | 
     "series": ("每周系列 #{}", None),
     "sessions": ("{} 节课", None),
     "centres": (lambda v: "全部机构" if v == "all" else "机构 #" + "、#".join(v.split(",")), None),
+    "entry": ("知识条目 {}", lambda v: url_for("console.policy_entry", entry_id=v)),
+    "doc": ("政策文件 {}", lambda v: url_for("console.policies")),
     "export": (lambda v: {"tickets": "工单表", "enrolments": "报名表", "audit": "审计日志"}.get(v, "表格"), None),
 }
 

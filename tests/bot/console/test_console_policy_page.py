@@ -30,7 +30,7 @@ def test_admin_sees_each_document_with_validity_and_coverage(capp, accounts) -> 
 def test_a_new_document_shows_its_gap_and_drafts(tmp_path: Path) -> None:
     root = tmp_path / "kb"
     shutil.copytree(PACKAGE / "data", root / "data")
-    result = CliRunner().invoke(kb_group, ["import", str(Path(__file__).parent / "data" / "xinghe_county.txt"),
+    result = CliRunner().invoke(kb_group, ["import", str(Path(__file__).resolve().parents[2] / "data" / "xinghe_county.txt"),
                                            "--region", "xinghe", "--name", "星河县", "--document",
                                            "星残联发〔2026〕3号", "--valid-to", "2027-12-31", "--root", str(root)])
     assert result.exit_code == 0, result.output

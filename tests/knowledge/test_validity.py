@@ -22,7 +22,7 @@ from knowledge.regions import use_knowledge_root
 from tests.conftest import TEST_TOKEN, build_app
 
 PACKAGE = Path(knowledge.__file__).resolve().parent
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 OLD, NEW = "星残联发〔2026〕3号", "星残联发〔2027〕9号"
 ASK = "星河县孤独症孩子的康复训练补助一年多少钱"
 BEIJING_NOON = dt.time(12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
