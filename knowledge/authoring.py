@@ -60,6 +60,7 @@ class Checked:
     problems: list[str]
     preview: str = ""
     warning: str = ""  # e.g. the document is not in force today: published, it is not served as current
+    entry: Entry | None = None  # the entry as it would be loaded (when it parses)
 
 
 @dataclass(frozen=True)
@@ -175,13 +176,36 @@ def check_draft(root: Path, draft: Draft, today: dt.date | None = None) -> Check
                                                                source_texts(sources))]
     problems += _duplicate_problems(root, entry, sources, settings.near_duplicate_ratio)
     if problems:
-        return Checked(problems)
+        return Checked(problems, entry=entry)
     from knowledge.validity import china_today, out_of_force
 
     day = today or china_today()
     ended = out_of_force(entry, draft.region, sources, day)
     warning = "" if ended is None else f"{ended.document.document} 今天不在有效期内：发布后不会作为现行答案发送"
-    return Checked([], render_answer(entry, draft.region, sources, settings, day), warning)
+    return Checked([], render_answer(entry, draft.region, sources, settings, day), warning, entry)
+
+
+@dataclass(frozen=True)
+class Trial:
+    """A parent's question tried against the index with the entry in it: what the bot would send."""
+
+    question: str
+    reaches: bool  # the entry being written answers it
+    kind: str  # answer | choose | ask_region | expired | not_covered
+    text: str  # the reply, or the entry ids offered
+    other: str = ""  # the entry that answers instead
+
+
+def try_questions(kb: Any, entry: Entry, region: str, questions: list[str]) -> list[Trial]:
+    """Each question ranked over the knowledge base with `entry` in it (as if published)."""
+    trial = kb.with_entry(entry)
+    found = []
+    for question in questions:
+        answer = trial.answer(question, region, None)
+        ids = list(answer.entry_ids)
+        found.append(Trial(question, entry.id in ids, answer.kind, answer.text,
+                           next((i for i in ids if i != entry.id), "")))
+    return found
 
 
 def _duplicate_problems(root: Path, entry: Entry, sources: dict[str, SourceDoc], ratio: float) -> list[str]:

@@ -320,6 +320,12 @@ class KnowledgeBase:
                 return label
         return None
 
+    def with_entry(self, entry: Entry) -> KnowledgeBase:
+        """This index with `entry` added (or replacing the one with its id): the console tries a question
+        against an entry before it is published (issue 16)."""
+        entries = [e for e in self.entries if e.id != entry.id] + [entry]
+        return KnowledgeBase(entries, self.sources, self.settings, self._tokenize, self._normalize)
+
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
 

@@ -74,6 +74,10 @@ def test_admin_imports_a_county_writes_an_entry_from_a_clause_and_asks_it(  # ty
     page.wait_for_selector("text=检查通过，可以发布。")
     preview = page.locator("#entry-preview")
     assert f"依据：{DOC} 二、（一）" in preview.inner_text() and "12000元" in preview.inner_text()
+    page.fill("#entry-form input[name=trial]", "星河县孤独症孩子一年能补多少钱")
+    page.click("#entry-preview-button")  # tried against the bot's index with the entry in it
+    page.wait_for_selector("#entry-trials >> text=“星河县孤独症孩子一年能补多少钱”")
+    assert page.locator("#entry-trials li").last.locator(".ok-text").inner_text() == "用这条条目回答"
     shot(page, "policy-entry-form")
     page.click("#entry-publish")
     page.wait_for_selector("text=已发布条目")

@@ -75,6 +75,7 @@ class EntryForm:
     more: list[tuple[str, str, str]]  # the entry's other citations, kept as they are
     draft_id: str = ""
     editing: bool = False
+    trial: str = ""  # a parent's wording to try before publishing
 
 
 @bp.get("/policies")
@@ -190,7 +191,8 @@ def policy_document(region: str) -> Any:
     return _render_document(doc, form, clause)
 
 
-def _render_document(doc: Any, form: EntryForm | None, clause: str, checked: Any = None, status: int = 200) -> Any:
+def _render_document(doc: Any, form: EntryForm | None, clause: str, checked: Any = None, status: int = 200,
+                     trials: list[Any] | None = None) -> Any:
     from bot.console.kb import intent_choices
     from knowledge.authoring import history
 
@@ -205,6 +207,7 @@ def _render_document(doc: Any, form: EntryForm | None, clause: str, checked: Any
     html = render_template("console/policy_document.html", doc=doc, clauses=fact,
                            others=[c for c in clauses if not c.fact_bearing], form=form, open_clause=clause,
                            checked=checked, intents=intent_choices(), writable=writable(), revertible=revertible,
+                           trials=trials or [],
                            covered=sum(1 for c in fact if c.entries or c.rules))
     return (html, status) if status != 200 else html
 
@@ -254,7 +257,7 @@ def _posted_form() -> EntryForm:
     return EntryForm(text("entry_id"), text("clause"), text("intent"), f.getlist("extra_intent"),
                      text("questions"), text("answer"), text("document"), text("quote"),
                      [(d.strip(), c.strip(), q.strip()) for d, c, q in more if q.strip()],
-                     text("draft_id"), f.get("editing") == "1")
+                     text("draft_id"), f.get("editing") == "1", f.get("trial", "").strip()[:200])
 
 
 def _draft(region: str, form: EntryForm) -> Any:
@@ -276,7 +279,19 @@ def _checked(region: str, form: EntryForm) -> Any:
         if find_entry(knowledge_root(), form.entry_id) is not None:
             return Checked([f"条目编号 {form.entry_id} 已被使用，请换一个"])
     checked = check_draft(knowledge_root(), _draft(region, form))
-    return Checked([in_words(p) for p in checked.problems], checked.preview, checked.warning)
+    return Checked([in_words(p) for p in checked.problems], checked.preview, checked.warning, checked.entry)
+
+
+def _trials(region: str, form: EntryForm, checked: Any) -> list[Any]:
+    """The entry's own questions and the author's trial question, ranked over the bot's knowledge base with
+    the entry in it: does a parent's question reach it, or another entry, or a volunteer?"""
+    from bot.services import get_services
+    from knowledge.authoring import try_questions
+
+    if checked.problems or checked.entry is None:
+        return []
+    questions = [*checked.entry.questions, *([form.trial] if form.trial else [])]
+    return try_questions(get_services(current_app).kb, checked.entry, region, questions)
 
 
 @bp.post("/policies/<region>/check")
@@ -301,7 +316,8 @@ def policy_publish(region: str) -> Any:
     if request.form.get("action") != "publish" or checked.problems:
         if request.form.get("action") == "publish":
             flash("还不能发布：" + "；".join(checked.problems[:3]), "error")
-        return _render_document(doc, form, form.clause, checked, 200 if not checked.problems else 422)
+        return _render_document(doc, form, form.clause, checked, 200 if not checked.problems else 422,
+                                _trials(region, form, checked))
     if not writable():
         flash("只有设置了知识库文件夹（XINGBAN_KNOWLEDGE_DIR）的部署才能在工作台发布条目。", "error")
         return _render_document(doc, form, form.clause, checked, 409)

@@ -103,8 +103,14 @@ def test_an_entry_written_next_to_its_clause_is_checked_previewed_published_and_
     assert any(p.startswith(f"引文在 {DOC} 原文中找不到") for p in bad_quote["problems"])
     good = client.post("/console/policies/xinghe/check", data={**form, "csrf_token": token}).get_json()
     assert good["problems"] == [] and f"依据：{DOC} 二、（一）" in good["preview"] and "12000元" in good["preview"]
-    preview = client.post("/console/policies/xinghe/entries", data={**form, "action": "preview", "csrf_token": token})
-    assert preview.status_code == 200 and "检查通过，可以发布" in preview.get_data(as_text=True)
+    preview = client.post("/console/policies/xinghe/entries", data={**form, "action": "preview", "csrf_token": token,
+                                                                     "trial": "星河县孤独症孩子一年能补多少钱"})
+    shown = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "检查通过，可以发布" in shown
+    # Tried against the bot's index with the entry in it, before it is published:
+    assert f"“{ASK}” →\n      <b class=\"ok-text\">用这条条目回答" in shown
+    assert "“星河县孤独症孩子一年能补多少钱” →\n      <b class=\"ok-text\">用这条条目回答" in shown
+    assert f"依据：{DOC} 二、（一）" in shown.split('id="entry-trials"')[1]
     assert "xinghe-clause" not in (root_of(kapp) / "entries").joinpath("xinghe.yaml").read_text(encoding="utf-8") \
         if (root_of(kapp) / "entries" / "xinghe.yaml").exists() else True  # a preview writes nothing
     published = client.post("/console/policies/xinghe/entries", data={**form, "action": "publish", "csrf_token": token})
