@@ -195,7 +195,7 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
         remember_context(ctx, question, entry.id if entry else None)
         return next_step(ctx, {**question.facts, "region": question.region}, question.intent)
     if entry is None:
-        return None
+        return reply_with_quote(ctx, question, found) if found.kind == "quote" else None
     region = question.region or (found.regions[0] if len(found.regions) == 1 else None)
     if region and region in kb.sources and question.facts and opens_yes:
         # An entry that opens with "yes" never reaches a family whose stated facts fail the rules.
@@ -272,6 +272,16 @@ def verdict_if_condition(ctx: Context, question: Question) -> Reply | None:
         return None
     result, condition = found
     return verdict_reply(ctx, question, result, lead=say("verdict_if_condition", condition=condition))
+
+
+def reply_with_quote(ctx: Context, question: Question, found: Any) -> Reply | None:
+    """The document's own sentence, cited, when no entry answers (never over the out-of-scope veto)."""
+    if vetoed_as_out_of_scope(ctx, question, found.score):
+        return None
+    region = found.regions[0]
+    adopt_first_region(ctx, region)
+    remember_context(ctx, Question(question.text, region, question.facts), None)
+    return Reply(text=found.text, intent=question.intent, confidence=question.confidence)
 
 
 def reply_with_entry(ctx: Context, question: Question, entry: Any, region: str | None, text: str) -> Reply:

@@ -15,11 +15,12 @@ from knowledge.ages import age_bands, fits_age
 from knowledge.bm25 import BM25
 from knowledge.config import Settings, load_settings
 from knowledge.entries import ALL, Entry, load_entries
+from knowledge.passages import Passages
 from knowledge.regions import load_region_table
-from knowledge.render import citation_line, render_answer
+from knowledge.render import citation_body, citation_line, render_answer
 from knowledge.sources import DEFAULT_ROOT, SourceDoc, load_sources
 from knowledge.tokenize import JiebaTokenizer, TokenMapper
-from knowledge.validity import Standing, china_today, out_of_force
+from knowledge.validity import Standing, china_today, out_of_force, standing
 from knowledge.yamlload import KnowledgeError
 
 Tokenize = Callable[[str], list[str]]
@@ -109,6 +110,7 @@ class KnowledgeBase:
         self._vocab = [set().union(*(docs[d] for d in self._question_docs[i]), docs[self._answer_doc_start + i])
                        for i in range(len(self.entries))]
         self._ended: dict[tuple[dt.date, str | None], dict[int, Standing]] = {}
+        self._passages = Passages(sources, tokenize)
 
     def ended(self, day: dt.date, region: str | None) -> dict[int, Standing]:
         """Entries (by index) whose document is not in force on `day` for `region`, with that document's
@@ -216,6 +218,7 @@ class KnowledgeBase:
                                age=age, today=today)
         if not self._covered(hits):
             return self._expired(text, region, today, residency, intent_probs, age) or \
+                self.quote(text, region, today) or \
                 Answer("not_covered", s.messages["not_covered"], score=hits[0].score if hits else 0.0)
         top = hits[0]
         if region is None and ALL not in top.entry.regions:
@@ -306,6 +309,28 @@ class KnowledgeBase:
     def _runner_up(self, hits: list[Hit]) -> Hit | None:
         top = hits[0].entry
         return next((h for h in hits[1:] if h.entry.id != top.id and _same_place(h.entry, top)), None)
+
+    def quote(self, text: str, region: str | None, today: dt.date | None = None) -> Answer | None:
+        """No entry answers: the sentence of the region's document that does, verbatim and cited (kind
+        "quote"), when it holds enough of the question; None otherwise. Never for what no document gives
+        (settings `unsaid`), nor from a document not in force."""
+        s = self.settings
+        doc = self.sources.get(region or "")
+        if doc is None or standing(doc, None, today or china_today()).state != "in_force":
+            return None
+        plain = self._normalize(text)
+        if any(word in plain for _, words in s.unsaid.values() for word in words):
+            return None
+        query = self._query_tokens(text)
+        found = self._passages.best(query.words, query.topic, doc.region)
+        if found is None or found.score < s.min_passage_score or found.coverage < s.min_passage_coverage:
+            return None
+        lines = [s.messages["quote"].format(text=found.text),
+                 s.messages["citation_prefix"] + citation_body([(found.document, found.clause)])]
+        if "元" in found.text:
+            lines.append(s.disclaimer)
+        lines.append(s.messages["tentative"])
+        return Answer("quote", "\n".join(lines), [], [doc.region], found.score)
 
     def is_tentative(self, text: str) -> bool:
         """True for an answer sent as the nearest match (it carries messages.tentative)."""

@@ -24,6 +24,8 @@ class Settings:
     min_score_strong: float
     min_coverage_strong: float
     min_topic_mass: float
+    min_passage_score: float
+    min_passage_coverage: float
     min_score_topic_mass: float
     min_coverage_topic_mass: float
     out_of_scope_veto: float
@@ -92,7 +94,7 @@ def load_settings(data_dir: Path) -> Settings:
     path = data_dir / "settings.yaml"
     data = load_yaml(path)
     messages = _get(data, path, "messages")
-    required = ("citation_prefix", "region_label", "ask_region", "not_covered", "expired", "tentative")
+    required = ("citation_prefix", "region_label", "ask_region", "not_covered", "expired", "tentative", "quote")
     if not isinstance(messages, dict) or any(not isinstance(messages.get(k), str) for k in required):
         raise KnowledgeError(f"{path}:{line_of(messages)}: messages needs string keys {', '.join(required)}")
     return Settings(
@@ -106,6 +108,8 @@ def load_settings(data_dir: Path) -> Settings:
         min_score_strong=_number(data, path, "retrieval", "min_score_strong"),
         min_coverage_strong=_number(data, path, "retrieval", "min_coverage_strong"),
         min_topic_mass=_number(data, path, "retrieval", "min_topic_mass"),
+        min_passage_score=_number(data, path, "retrieval", "min_passage_score"),
+        min_passage_coverage=_number(data, path, "retrieval", "min_passage_coverage"),
         min_score_topic_mass=_number(data, path, "retrieval", "min_score_topic_mass"),
         min_coverage_topic_mass=_number(data, path, "retrieval", "min_coverage_topic_mass"),
         out_of_scope_veto=_number(data, path, "retrieval", "out_of_scope_veto"),

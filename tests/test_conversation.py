@@ -322,3 +322,9 @@ def test_an_amount_the_document_does_not_give_goes_to_a_person_after_the_verdict
     reply = sim.send_text("o-noamount", "重庆 娃儿8岁 孤独症 我们是低保户 一年能补多少钱").text
     assert "符合《渝民〔2025〕24号》" in reply and "至于具体能拿多少钱，文件里没有写" in reply
     assert len(tickets(app, "o-noamount")) == 1
+
+
+def test_a_fact_only_the_document_states_is_quoted_with_its_clause(app: Flask, sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-quote", "上海有没有远程康复或者智能康复这种").text
+    assert reply.startswith("文件原文是这样写的：“") and "探索实现远程诊疗、智能康复" in reply
+    assert "依据：沪府发〔2025〕1号 二、(九)" in reply and "回复“人工”" in reply and not tickets(app, "o-quote")
