@@ -30,6 +30,9 @@ from handlers.clarify import CHOICE_WORDS
 from handlers.eligibility import is_stop, next_step, stop_dialogue
 from handlers.escalation import escalate
 from handlers.validity import hand_over_expired
+from knowledge.base import Answer
+from knowledge.eligibility import EligibilityResult
+from knowledge.entries import Entry
 from knowledge.regions import load_region_table
 
 # Intents whose messages are questions about the documents (the rest are conversation: greeting, human…).
@@ -120,7 +123,7 @@ def leans_on_context(ctx: Context) -> bool:
     return len(text) <= _SHORT_FOLLOW_UP and ctx.services.engine.slots.follows_up(ctx.classification.normalized)
 
 
-def ranked_answer(ctx: Context, question: Question) -> Any:
+def ranked_answer(ctx: Context, question: Question) -> Answer:
     """What the knowledge base would answer to this question, ranked over every intent."""
     return ctx.services.kb.answer(question.text, question.region, None, residency=question.facts.get("residency"),
                                   intent_probs=question.probs or None, age=question.facts.get("age"))
@@ -221,12 +224,12 @@ def ask_region(ctx: Context, question: Question) -> Reply:
                  confidence=question.confidence)
 
 
-def evaluate(ctx: Context, region: str, facts: dict[str, Any]) -> Any:
+def evaluate(ctx: Context, region: str, facts: dict[str, Any]) -> EligibilityResult:
     profile = {**(ctx.user.profile or {}), **facts, "region": region}
     return ctx.services.rules.evaluate(profile)
 
 
-def verdict_reply(ctx: Context, question: Question, result: Any, lead: str = "") -> Reply:
+def verdict_reply(ctx: Context, question: Question, result: EligibilityResult, lead: str = "") -> Reply:
     """The rules' verdict; when the parent asked how much and the document gives no amount, a volunteer is
     asked too (the verdict says the document is silent; a person can find the local standard)."""
     from knowledge.eligibility_dialogue import format_result
@@ -251,7 +254,7 @@ def asks_amount(ctx: Context, question: Question) -> bool:
                                         + ("拿", "领", "给"))
 
 
-def verdict_if_diagnosed(ctx: Context, question: Question, result: Any) -> Reply | None:
+def verdict_if_diagnosed(ctx: Context, question: Question, result: EligibilityResult) -> Reply | None:
     """The diagnosis is not known: answer for a diagnosed child and say so when that settles the verdict (the
     other unknown facts giving bands), rather than open an interview (a parent asking about rehab aid for
     their child is rarely asking about an undiagnosed one)."""
@@ -274,7 +277,7 @@ def verdict_if_condition(ctx: Context, question: Question) -> Reply | None:
     return verdict_reply(ctx, question, result, lead=say("verdict_if_condition", condition=condition))
 
 
-def reply_with_quote(ctx: Context, question: Question, found: Any) -> Reply | None:
+def reply_with_quote(ctx: Context, question: Question, found: Answer) -> Reply | None:
     """The document's own sentence, cited, when no entry answers (never over the out-of-scope veto)."""
     if vetoed_as_out_of_scope(ctx, question, found.score):
         return None
@@ -284,7 +287,7 @@ def reply_with_quote(ctx: Context, question: Question, found: Any) -> Reply | No
     return Reply(text=found.text, intent=question.intent, confidence=question.confidence)
 
 
-def reply_with_entry(ctx: Context, question: Question, entry: Any, region: str | None, text: str) -> Reply:
+def reply_with_entry(ctx: Context, question: Question, entry: Entry, region: str | None, text: str) -> Reply:
     """The entry's cited answer, then the offer of a personal check for "can we / how much" entries."""
     intent = next((i for i in entry.intents if i in VERDICT_INTENTS), entry.intents[0])
     adopt_first_region(ctx, region)
@@ -302,7 +305,8 @@ def reply_with_entry(ctx: Context, question: Question, entry: Any, region: str |
         return reply
     remember_context(ctx, Question(question.text, region, question.facts, verdict_asked=question.verdict_asked),
                      entry.id)
-    if intent in ("eligibility", "aid_amount") and region and region != "all":
+    if intent in ("eligibility", "aid_amount") and region in ctx.services.rules.policies:
+        # the personal check only where rules exist (a county just imported has entries, not yet rules)
         offer_check(ctx, region, question.facts)
         text = f"{text}\n{say('offer_check')}"
     return Reply(text=text, intent=intent, confidence=question.confidence)
