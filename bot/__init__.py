@@ -16,7 +16,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from bot import console, webhook
     from bot.config import instance_path_from_environment, load_from_environment
     from bot.services import Services
-    from bot.storage import db
+    from bot.storage import db, schema
     from handlers import build_dispatcher
 
     instance = instance_path or instance_path_from_environment()
@@ -25,6 +25,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.config.update(load_from_environment(config, Path(app.instance_path)))
     app.config["SECRET_KEY"] = app.config["XINGBAN_SECRET_KEY"]
     Path(app.instance_path).mkdir(mode=0o700, parents=True, exist_ok=True)  # holds the database and secrets
+    schema.sorted_tables()  # every table known before a session flushes rows whose keys cross table modules
     db.init_app(app)
     app.extensions["xingban"] = Services(app, build_dispatcher())
     webhook.init_app(app)

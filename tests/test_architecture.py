@@ -129,3 +129,16 @@ def test_handlers_ask_through_ports_and_never_touch_the_database() -> None:
     touching = sorted(module for module, path in module_files().items() if module.split(".")[0] == "handlers"
                       for name in imported_names(module, path) if name.startswith(database))
     assert touching == []
+
+
+def test_tables_meet_only_in_the_schema_module() -> None:
+    """No import registers tables as a side effect: bot/storage/schema.py lists every table module, a table
+    module imports no other, and importing the storage package imports nothing."""
+    from bot.storage import schema
+
+    graph = import_graph()
+    tables = sorted(module for module, path in module_files().items()
+                    if "table=True" in path.read_text(encoding="utf-8"))
+    assert sorted(m.__name__ for m in schema.TABLE_MODULES) == tables
+    assert [(m, t) for m in tables for t in graph[m] if t in tables] == []
+    assert graph["bot.storage"] == set()

@@ -15,8 +15,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-import bot.storage.accounts  # noqa: F401  - maps the console tables before the app is built
-import bot.storage.classes  # noqa: F401
 from bot.console.cli import seed_demo_accounts
 from bot.sandbox.simulator import WeChatSimulator, flask_transport
 from bot.storage.db import get_engine

@@ -1,12 +1,11 @@
 """Alembic environment: runs against the connection `bot.storage.migrate` hands over."""
 
 from alembic import context
-from sqlmodel import SQLModel
 
-import bot.storage  # noqa: F401  - registers every table on SQLModel.metadata
+from bot.storage import schema
 
 config = context.config
-target_metadata = SQLModel.metadata
+target_metadata = schema.metadata()
 connection = config.attributes.get("connection")
 
 if connection is None:

@@ -7,10 +7,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
-from sqlmodel import SQLModel
 
-import bot.storage.accounts  # noqa: F401  - every table in the metadata
-import bot.storage.classes  # noqa: F401
+from bot.storage import schema
 from bot.storage.db import get_engine
 from bot.storage.migrate import alembic_config, upgrade
 
@@ -39,7 +37,7 @@ def test_0007_adds_an_empty_label_to_existing_enrolments_and_goes_back(app) -> N
     upgrade(app)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT label FROM enrolments")).scalar() == ""
-        diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn), schema.metadata())
     assert [d for d in diffs if "enrolments" in repr(d)] == []
     run(app, "downgrade", "0006")
     with engine.connect() as conn:
@@ -50,7 +48,7 @@ def test_0007_adds_an_empty_label_to_existing_enrolments_and_goes_back(app) -> N
 def test_0008_staff_centres_matches_the_model_and_goes_back(app) -> None:
     engine = get_engine(app)
     with engine.connect() as conn:
-        diffs = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        diffs = compare_metadata(MigrationContext.configure(conn), schema.metadata())
     assert [d for d in diffs if "staff_centres" in repr(d)] == []
     run(app, "downgrade", "0007")
     assert "staff_centres" not in inspect(engine).get_table_names()
