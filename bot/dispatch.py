@@ -4,13 +4,18 @@ Handlers are small objects with two verbs, after python-telegram-bot: `check` sa
 the message concerns them (returning what it found, or None), `handle` does the work with what was
 found, typed per handler (`BaseHandler[Classification]`, `BaseHandler[DialogueState]`, …). Handlers sit
 in ordered groups; the first match in the lowest group wins. Handlers never see XML.
+
+Flow runs one way: a handler never calls the dispatcher. When a message turns out to be another one (a menu
+click stands for its question, a clarify choice for the original question under the chosen intent, a reply
+that does not answer the pending dialogue is a fresh question), the handler returns `Redispatch()` and the
+dispatcher offers the message to every handler again, from the first group.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
 
@@ -23,15 +28,23 @@ if TYPE_CHECKING:
     from knowledge.base import KnowledgeBase
     from knowledge.eligibility import RuleBook
 
-__all__ = ["BaseHandler", "Context", "Dispatcher", "Handler", "HandlerServices", "Incoming", "Reply"]
+__all__ = ["BaseHandler", "Context", "Dispatcher", "Handler", "HandlerServices", "Incoming", "Redispatch", "Reply"]
 
 log = logging.getLogger(__name__)
 Found = TypeVar("Found")
+MAX_ROUNDS = 4  # a click rerouted to a question that is not the pending dialogue's answer takes 3
+
+
+@dataclass(frozen=True)
+class Redispatch:
+    """What a handler returns instead of a reply when the context now stands for another message (see
+    `Context.reroute`) or its pending dialogue was dropped: offer it to every handler again."""
 
 
 class HandlerServices(Protocol):
     """The shared parts a handler may reach through `ctx.services`; `bot.services.Services` provides them.
-    Declared here so this module never imports the services that hold the dispatcher."""
+    Declared here so this module never imports the services that hold the dispatcher (which handlers never
+    reach: they return `Redispatch()`)."""
 
     @property
     def engine(self) -> IntentEngine: ...
@@ -41,9 +54,6 @@ class HandlerServices(Protocol):
 
     @property
     def rules(self) -> RuleBook: ...
-
-    @property
-    def dispatcher(self) -> Dispatcher: ...
 
 
 class Context:
@@ -85,9 +95,10 @@ class Context:
 
 
 class Handler(Protocol):
-    """What the dispatcher offers a message to: a reply, or None when the message is not this handler's."""
+    """What the dispatcher offers a message to: a reply, `Redispatch()` when the message became another one,
+    or None when the message is not this handler's."""
 
-    def respond(self, ctx: Context) -> Reply | None: ...
+    def respond(self, ctx: Context) -> Reply | Redispatch | None: ...
 
 
 class BaseHandler(Generic[Found]):
@@ -97,10 +108,10 @@ class BaseHandler(Generic[Found]):
     def check(self, ctx: Context) -> Found | None:
         raise NotImplementedError
 
-    def handle(self, ctx: Context, found: Found) -> Reply:
+    def handle(self, ctx: Context, found: Found) -> Reply | Redispatch:
         raise NotImplementedError
 
-    def respond(self, ctx: Context) -> Reply | None:
+    def respond(self, ctx: Context) -> Reply | Redispatch | None:
         found = self.check(ctx)
         if found is None or found is False:
             return None
@@ -125,13 +136,23 @@ class Dispatcher:
         return [h for group in sorted(self._groups) for h in self._groups[group]]
 
     def dispatch(self, ctx: Context) -> Reply:
+        """The reply of the first handler that takes the message, offering it again while a handler
+        answers `Redispatch()`; a failure (a loop included) goes to the error handlers."""
         try:
-            for handler in self.handlers:
-                reply = handler.respond(ctx)
-                if reply is not None:
-                    return reply
+            for _round in range(MAX_ROUNDS):
+                outcome = self._offer(ctx)
+                if not isinstance(outcome, Redispatch):
+                    return outcome
+            raise RuntimeError(f"a message was dispatched again {MAX_ROUNDS} times")
         except Exception as exc:  # noqa: BLE001 - every failure goes to the error handlers
             return self._process_error(ctx, exc)
+
+    def _offer(self, ctx: Context) -> Reply | Redispatch:
+        """One pass over the handlers, by group then order."""
+        for handler in self.handlers:
+            outcome = handler.respond(ctx)
+            if outcome is not None:
+                return outcome
         return Reply(outcome="ignored")
 
     def _process_error(self, ctx: Context, exc: Exception) -> Reply:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, TypedDict, cast
 
-from bot.dispatch import BaseHandler, Context, Reply
+from bot.dispatch import BaseHandler, Context, Redispatch, Reply
 
 if TYPE_CHECKING:  # the NLU is loaded by the services, not by importing the handlers
     from intents.engine import Classification
@@ -91,7 +91,7 @@ class DialogueHandler(BaseHandler[DialogueState]):
     """Owns the parent's next message while its dialogue is pending (`user.dialogue["await"]`).
 
     `resume` returns None when the message is not an answer to our question; the dialogue is then
-    dropped and the message is dispatched as a fresh question.
+    dropped and the dispatcher is asked to offer the message again, as a fresh question.
     """
 
     name: str = ""
@@ -100,12 +100,12 @@ class DialogueHandler(BaseHandler[DialogueState]):
         state = dialogue(ctx)
         return state if ctx.is_text and state.get("await") == self.name else None
 
-    def handle(self, ctx: Context, found: DialogueState) -> Reply:
+    def handle(self, ctx: Context, found: DialogueState) -> Reply | Redispatch:
         reply = self.resume(ctx, found)
         if reply is not None:
             return reply
         clear_dialogue(ctx)
-        return ctx.services.dispatcher.dispatch(ctx)
+        return Redispatch()
 
-    def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
+    def resume(self, ctx: Context, state: DialogueState) -> Reply | Redispatch | None:
         raise NotImplementedError

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.dispatch import BaseHandler, Context, Reply
+from bot.dispatch import BaseHandler, Context, Redispatch, Reply
 from bot.wording import intent_label, say
 from handlers.base import DialogueHandler, DialogueState, set_dialogue
 
@@ -35,7 +35,7 @@ class ClarifyChoiceHandler(DialogueHandler):
 
     name = "clarify"
 
-    def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
+    def resume(self, ctx: Context, state: DialogueState) -> Reply | Redispatch | None:
         index = CHOICE_WORDS.get(ctx.text.strip().rstrip("。.").strip())
         if index is None:
             return None
@@ -43,4 +43,4 @@ class ClarifyChoiceHandler(DialogueHandler):
         set_dialogue(ctx)
         ctx.reroute(state.get("text", ""))
         ctx.force_intent(intent)
-        return ctx.services.dispatcher.dispatch(ctx)
+        return Redispatch()

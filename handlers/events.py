@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.dispatch import BaseHandler, Context, Incoming, Reply
+from bot.dispatch import BaseHandler, Context, Incoming, Redispatch, Reply
 from bot.wording import menu_keys, say
 from handlers.base import set_dialogue
 from handlers.ports import family
@@ -74,12 +74,12 @@ class ClickHandler(EventHandler):
 
     event = "click"
 
-    def handle(self, ctx: Context, found: Incoming) -> Reply:
+    def handle(self, ctx: Context, found: Incoming) -> Reply | Redispatch:
         question = menu_keys().get(found.event_key)
         if question is None:
             return Reply(text=say("media"))
         ctx.reroute(question)
-        return ctx.services.dispatcher.dispatch(ctx)
+        return Redispatch()
 
 
 class IgnoredEventHandler(BaseHandler[Incoming]):

@@ -142,3 +142,10 @@ def test_tables_meet_only_in_the_schema_module() -> None:
     assert sorted(m.__name__ for m in schema.TABLE_MODULES) == tables
     assert [(m, t) for m in tables for t in graph[m] if t in tables] == []
     assert graph["bot.storage"] == set()
+
+
+def test_handlers_never_call_the_dispatcher() -> None:
+    """Flow runs one way: a handler that hands the message on returns `Redispatch()` (bot/dispatch.py)."""
+    calling = sorted(str(path.relative_to(ROOT)) for module, path in module_files().items()
+                     if module.split(".")[0] == "handlers" and ".dispatch(" in path.read_text(encoding="utf-8"))
+    assert calling == []
