@@ -328,3 +328,16 @@ def test_a_fact_only_the_document_states_is_quoted_with_its_clause(app: Flask, s
     reply = sim.send_text("o-quote", "上海有没有远程康复或者智能康复这种").text
     assert reply.startswith("文件原文是这样写的：“") and "探索实现远程诊疗、智能康复" in reply
     assert "依据：沪府发〔2025〕1号 二、(九)" in reply and "回复“人工”" in reply and not tickets(app, "o-quote")
+
+
+@pytest.mark.parametrize(
+    ("question", "verdict"),
+    [
+        ("我们在渝北 娃儿五岁刚确诊孤独症 屋头比较困难 能不能纳入残联的康复救助", "符合《渝民〔2025〕24号》"),
+        ("娃儿上个月满18岁了，还在綦江，能申请残联的孤独症康复救助不", "暂不符合"),
+    ],
+)
+def test_a_yes_no_question_on_the_aid_gets_the_verdict_for_the_facts_given(sim: WeChatSimulator, question: str,
+                                                                          verdict: str) -> None:
+    reply = sim.send_text("o-yesno", question).text
+    assert reply.startswith("【初步判断】") and verdict in reply.split("\n")[0]
