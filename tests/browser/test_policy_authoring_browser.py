@@ -4,22 +4,20 @@ it in the simulator and reads the citation."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 
-import knowledge
 from knowledge.regions import use_knowledge_root
 from tests import test_console_support as support
 from tests.browser.test_console_browser import open_page
+from tests.helpers.knowledge_copy import copy_shipped_knowledge
 
 accounts, capp = support.accounts, support.capp  # shared fixtures
 
 pytestmark = pytest.mark.browser
-PACKAGE = Path(knowledge.__file__).resolve().parent
 COUNTY = Path(__file__).resolve().parents[1] / "data" / "xinghe_county.txt"
 DOC = "星残联发〔2026〕3号"
 QUOTE = "每人每年补助12000元，按月发放至定点康复机构。"
@@ -27,9 +25,7 @@ QUOTE = "每人每年补助12000元，按月发放至定点康复机构。"
 
 @pytest.fixture
 def knowledge_dir(capp: Flask, tmp_path: Path) -> Iterator[Path]:
-    root = tmp_path / "knowledge"
-    for sub in ("data", "sources", "entries", "rules"):
-        shutil.copytree(PACKAGE / sub, root / sub)
+    root = copy_shipped_knowledge(tmp_path / "knowledge")
     capp.config["XINGBAN_KNOWLEDGE_DIR"] = str(root)
     yield root
     use_knowledge_root(None)

@@ -5,7 +5,6 @@ replacement for Qijiang's document is imported into a copy of the knowledge fold
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from knowledge.eligibility import load_rulebook
 from knowledge.regions import use_knowledge_root
 from knowledge.sources import load_sources
 from tests.conftest import TEST_TOKEN, build_app
+from tests.helpers.knowledge_copy import copy_shipped_knowledge
 
 PACKAGE = Path(knowledge.__file__).resolve().parent
 BEIJING_NOON = dt.time(12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
@@ -78,9 +78,7 @@ def test_a_verdict_under_an_ended_document_is_not_given() -> None:
 def replaced(tmp_path: Path) -> Iterator[Path]:
     """The shipped knowledge folder plus 綦残联发〔2027〕1号, which replaces Qijiang's document from 2027-01-01
     (its entries and rules not yet written)."""
-    root = tmp_path / "kb"
-    for sub in ("data", "sources", "entries", "rules"):
-        shutil.copytree(PACKAGE / sub, root / sub)
+    root = copy_shipped_knowledge(tmp_path / "kb")
     new = tmp_path / "qijiang_2027.txt"
     new.write_text((PACKAGE / "sources" / "qijiang.txt").read_text(encoding="utf-8").replace("綦残联发〔2025〕7 号", QJ_NEW),
                    encoding="utf-8")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,16 +18,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlmodel import Session, select
 
-import knowledge
 from bot.storage.accounts import AuditLog
 from bot.storage.db import get_engine
 from knowledge.check import check_tree
 from knowledge.regions import use_knowledge_root
 from tests import test_console_support as support
+from tests.helpers.knowledge_copy import copy_shipped_knowledge
 from tests.test_console_support import csrf_token, login
 
 accounts, capp = support.accounts, support.capp  # shared fixtures
-PACKAGE = Path(knowledge.__file__).resolve().parent
 DATA = Path(__file__).resolve().parents[2] / "data"
 DOC = "星残联发〔2026〕3号"
 ASK = "星河县康复训练补助一年多少钱"
@@ -37,9 +35,7 @@ ASK = "星河县康复训练补助一年多少钱"
 @pytest.fixture
 def kapp(capp: Flask, tmp_path: Path) -> Iterator[Flask]:
     """The console app serving a copy of the shipped knowledge folder (XINGBAN_KNOWLEDGE_DIR)."""
-    root = tmp_path / "knowledge"
-    for sub in ("data", "sources", "entries", "rules"):
-        shutil.copytree(PACKAGE / sub, root / sub)
+    root = copy_shipped_knowledge(tmp_path / "knowledge")
     capp.config["XINGBAN_KNOWLEDGE_DIR"] = str(root)
     yield capp
     use_knowledge_root(None)
