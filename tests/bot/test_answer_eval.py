@@ -38,7 +38,7 @@ def test_judge(item: EvalItem, text: str, outcome: str, asked: bool, verdict: st
 
 
 def test_a_run_through_the_webhook_counts_per_region(app) -> None:  # type: ignore[no-untyped-def]
-    items = load_items(Path(__file__).parent / "data" / "answers_sample.yaml")
+    items = load_items(Path(__file__).parent.parent / "data" / "answers_sample.yaml")
     sim = WeChatSimulator(flask_transport(app.test_client()), TEST_TOKEN)
     report = evaluate(items, webhook_converser(app, sim))
     assert report.verdicts == {"t-001": "right", "t-002": "right"}
@@ -60,7 +60,7 @@ def test_show_lists_misses_only_for_a_development_set() -> None:
 
     refused = CliRunner().invoke(main, ["eval", "answers", "--show"])
     assert refused.exit_code == 2 and "aggregate only" in refused.output
-    sample = str(Path(__file__).parent / "data" / "answers_sample.yaml")
+    sample = str(Path(__file__).parent.parent / "data" / "answers_sample.yaml")
     shown = CliRunner().invoke(main, ["eval", "answers", "--set", sample, "--show"])
     assert shown.exit_code == 0, shown.output
     assert "right" in shown.output.splitlines()[0]

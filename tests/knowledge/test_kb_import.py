@@ -14,7 +14,7 @@ from knowledge.cli import kb_group
 from knowledge.regions import load_region_table
 
 SOURCES = Path(knowledge.__file__).resolve().parent / "sources"
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent.parent / "data"
 
 # (file, region, document, name, [(label, first words)]): labels and words as each document prints them.
 SEEDS = [
