@@ -236,10 +236,16 @@ class KnowledgeBase:
             tied = self._tie(top, rival, intent, region, today)
             if tied is not None:
                 return tied
-        text = self.render(top.entry, region, today)
-        if not self._sure(hits):
-            text = f"{text}\n{s.messages['tentative']}"
-        return Answer("answer", text, [top.entry.id], list(top.entry.regions), top.score)
+        sure = self._sure(hits)
+        if not sure or top.coverage < s.passage_check_below:
+            # the entry holds little of the question: a sentence of the document that holds clearly more says it
+            closer = self.quote(text, region, today, min_coverage=top.coverage + s.passage_over_entry)
+            if closer is not None:
+                return closer
+        reply = self.render(top.entry, region, today)
+        if not sure:
+            reply = f"{reply}\n{s.messages['tentative']}"
+        return Answer("answer", reply, [top.entry.id], list(top.entry.regions), top.score)
 
     def _expired(self, text: str, region: str | None, today: dt.date, residency: str | None,
                  intent_probs: dict[str, float] | None, age: float | None) -> Answer | None:
@@ -310,7 +316,8 @@ class KnowledgeBase:
         top = hits[0].entry
         return next((h for h in hits[1:] if h.entry.id != top.id and _same_place(h.entry, top)), None)
 
-    def quote(self, text: str, region: str | None, today: dt.date | None = None) -> Answer | None:
+    def quote(self, text: str, region: str | None, today: dt.date | None = None,
+              min_coverage: float = 0.0) -> Answer | None:
         """No entry answers: the sentence of the region's document that does, verbatim and cited (kind
         "quote"), when it holds enough of the question; None otherwise. Never for what no document gives
         (settings `unsaid`), nor from a document not in force."""
@@ -323,7 +330,8 @@ class KnowledgeBase:
             return None
         query = self._query_tokens(text)
         found = self._passages.best(query.words, query.topic, doc.region)
-        if found is None or found.score < s.min_passage_score or found.coverage < s.min_passage_coverage:
+        if found is None or found.score < s.min_passage_score or \
+                found.coverage < max(s.min_passage_coverage, min_coverage):
             return None
         lines = [s.messages["quote"].format(text=found.text),
                  s.messages["citation_prefix"] + citation_body([(found.document, found.clause)])]

@@ -26,6 +26,8 @@ class Settings:
     min_topic_mass: float
     min_passage_score: float
     min_passage_coverage: float
+    passage_over_entry: float
+    passage_check_below: float
     min_score_topic_mass: float
     min_coverage_topic_mass: float
     out_of_scope_veto: float
@@ -110,6 +112,8 @@ def load_settings(data_dir: Path) -> Settings:
         min_topic_mass=_number(data, path, "retrieval", "min_topic_mass"),
         min_passage_score=_number(data, path, "retrieval", "min_passage_score"),
         min_passage_coverage=_number(data, path, "retrieval", "min_passage_coverage"),
+        passage_over_entry=_number(data, path, "retrieval", "passage_over_entry"),
+        passage_check_below=_number(data, path, "retrieval", "passage_check_below"),
         min_score_topic_mass=_number(data, path, "retrieval", "min_score_topic_mass"),
         min_coverage_topic_mass=_number(data, path, "retrieval", "min_coverage_topic_mass"),
         out_of_scope_veto=_number(data, path, "retrieval", "out_of_scope_veto"),

@@ -52,6 +52,9 @@ class Passages:
         docs = [tokenize(p.text) for p in self._items]
         self._bm25 = BM25(docs)
         self._vocab = [set(d) for d in docs]
+        self._by_region: dict[str, list[int]] = {}
+        for i, item in enumerate(self._items):
+            self._by_region.setdefault(item.region, []).append(i)
 
     def __len__(self) -> int:
         return len(self._items)
@@ -63,9 +66,7 @@ class Passages:
         """The sentence of `region`'s document that best matches the question's `words`, with the share of
         its `topic` words (place and question words left out) the sentence holds."""
         best: tuple[float, int] | None = None
-        for i, item in enumerate(self._items):
-            if item.region != region:
-                continue
+        for i in self._by_region.get(region, ()):
             score = self._bm25.score(words, i)
             if score > 0 and (best is None or score > best[0]):
                 best = (score, i)
