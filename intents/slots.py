@@ -42,6 +42,7 @@ _WEEKDAYS = {
 
 # 4岁 / 3.5岁 / 1岁8个月 / 7周岁; not part of a range (7-14岁, 7到14岁) and not a threshold (未满7周岁)
 _AGE_RE = re.compile(r"(?<![\d.~\-到至])(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:\s*(\d+)\s*个?月)?")
+_HUKOU_WHERE = re.compile(r"^\s*(?:还|都|也)?(?:是|在|落在|落户在|属于)")  # "户口在江西", "户籍是安徽的"
 _NOW_WORDS = ("刚", "刚刚", "已经", "已", "今年", "才", "都", "早就", "上个月", "上月", "前几天", "这个月")
 _LATER_WORDS = ("以后", "之后", "后", "的时候", "时")
 _AGE_RANGE_AFTER = re.compile(r"^\s*(?:[-~到至]|以上|以下|以内|之间)")
@@ -144,8 +145,11 @@ class SlotExtractor:
             start = text.find(kw)
             while start != -1:
                 before = text[max(0, start - 4) : start]
-                if self.regions.other_place(before):
-                    elsewhere = True  # "安徽户口": a hukou, but not one of ours (not 诸暨籍, not 上海户籍)
+                after = _HUKOU_WHERE.sub("", text[start + len(kw) : start + len(kw) + 8], count=1)
+                if self.regions.other_place(before) or self.regions.other_place(after[:4]) or after.startswith(
+                        tuple(r["hukou_negators"])):
+                    # "安徽户口" / "户口在江西" / "户口在老家": a hukou, but not one of ours (not 诸暨籍)
+                    elsewhere = True
                 elif not any(neg in before for neg in r["hukou_negators"]):
                     return "hukou"
                 start = text.find(kw, start + len(kw))

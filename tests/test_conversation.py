@@ -341,3 +341,10 @@ def test_a_yes_no_question_on_the_aid_gets_the_verdict_for_the_facts_given(sim: 
                                                                           verdict: str) -> None:
     reply = sim.send_text("o-yesno", question).text
     assert reply.startswith("【初步判断】") and verdict in reply.split("\n")[0]
+
+
+def test_a_hukou_said_to_be_elsewhere_is_not_told_yes(sim: WeChatSimulator) -> None:
+    """The worst bug: money promised to a family the document leaves out (诸暨籍 only)."""
+    reply = sim.send_text("o-jx", "我们户口在江西,在诸暨打工好几年了,小孩四岁孤独症,能不能拿诸暨那个每月三千的康复补贴").text
+    assert not reply.split("\n")[0].startswith(("【初步判断】符合", "可以", "能", "符合", "是的"))
+    assert "诸暨籍" in reply

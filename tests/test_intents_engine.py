@@ -122,7 +122,10 @@ def test_tokenize_maps_synonyms(engine):
         ("我们是低保户没错", {"hardship": True}),
         ("我们在诸暨打工 安徽户口", {"region": "zhuji", "residency": "none"}),  # a hukou, not a local one
         ("居住证满2年", {"residency": "residence_permit", "permit_years": 2.0}),
-        ("儿子上个月刚满18岁", {"age": 18.0}),  # said of now: the child's age
+        ("儿子上个月刚满18岁", {"age": 18.0}),
+        ("户口在江西 在诸暨打工", {"region": "zhuji", "residency": "none"}),  # a hukou, not 诸暨籍
+        ("户口在老家", {"residency": "none"}),
+        ("户口在诸暨", {"region": "zhuji", "residency": "hukou"}),  # said of now: the child's age
         ("孩子满7岁以后还能补吗", {}),  # a time to come, not the child's age
         ("在区里面定点机构训练", {"institution": "in_district"}),
         ("在主城那边的机构 不在綦江区里面", {"region": "qijiang", "institution": "out_of_district"}),  # a denial is not the place
