@@ -7,7 +7,6 @@ generic words dropped) feeds the model only, in training and at inference; ``tok
 
 from __future__ import annotations
 
-import gc
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -139,18 +138,7 @@ class IntentEngine:
         )
 
 
-_ENGINES: dict[Path, IntentEngine] = {}
-
-
 def load_engine(cache_dir: Path | None = None) -> IntentEngine:
-    """Load (once per cache_dir and process) jieba, the data files and the trained model."""
-    path = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    key = path.resolve()
-    engine = _ENGINES.get(key)
-    if engine is None:
-        engine = _ENGINES[key] = IntentEngine(path)
-        # jieba's dictionary is ~350k long-lived objects; moving them out of the collector's reach
-        # keeps cyclic-GC passes (and classify p99 spikes) small for the rest of the process.
-        gc.collect()
-        gc.freeze()
-    return engine
+    """Build an engine: jieba, the data files and the trained model (seconds). Each call builds a new one;
+    the caller keeps it (the bot: `bot/services.py`, once per process)."""
+    return IntentEngine(Path(cache_dir) if cache_dir is not None else default_cache_dir())
