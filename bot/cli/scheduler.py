@@ -15,6 +15,7 @@ from bot.outbox.scheduler import (
     run_retention,
     run_tick,
 )
+from bot.storage.db import get_engine
 
 
 @click.command("scheduler")
@@ -33,7 +34,10 @@ def scheduler_command(once: bool, interval: float, workers: int, batch_size: int
     app = make_app(XINGBAN_PRELOAD=False, **overrides)
     dispatcher = outbox_dispatcher(app, workers=workers, batch_size=batch_size)
     if once:
-        click.echo(json.dumps({**run_tick(dispatcher), **run_retention(app)}, sort_keys=True))
+        try:
+            click.echo(json.dumps({**run_tick(dispatcher), **run_retention(app)}, sort_keys=True))
+        finally:  # close the pooled connections now: `--once` may run inside a longer process (tests, cron shims)
+            get_engine(app).dispose()
         return
     click.echo(f"outbox dispatcher {dispatcher.owner}: ticking every {interval:g} s", err=True)
     run_forever(outbox_jobs(dispatcher, interval))
