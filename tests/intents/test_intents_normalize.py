@@ -97,6 +97,8 @@ def spoken():
         ("阿拉伯数字", "阿拉伯数字"),  # not 阿拉 = we
         ("新政策啥辰光结束", "新政策什么时候结束"),
         ("小囡勿大讲闲话", "孩子不大说话"),
+        # Zhejiang Wu (Zhuji)
+        ("我伢儿四岁", "我孩子4岁"),
         # Cantonese (traditional characters first become simplified)
         ("我哋喺梧州 個仔點算", "我们在梧州 孩子怎么办"),
         ("有冇補貼 係唔係要殘疾證", "有没有补贴 是不是要残疾证"),
