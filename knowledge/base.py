@@ -216,6 +216,12 @@ class KnowledgeBase:
         if intent is not None and s.intent_fallback and not self._covered(hits):
             hits = self.search(text, region, None, limit=10, residency=residency, intent_probs=intent_probs,
                                age=age, today=today)
+        if hits and not self._covered(hits):
+            # a near-tie: an entry scoring almost as high that does hold the question's words answers it
+            near = next((h for h in hits[1:3] if h.score >= s.near_tie * hits[0].score and self._sure([h])
+                         and h.coverage >= hits[0].coverage + s.near_tie_coverage_gain), None)
+            if near is not None:
+                hits = [near, *[h for h in hits if h is not near]]
         if not self._covered(hits):
             return self._expired(text, region, today, residency, intent_probs, age) or \
                 self.quote(text, region, today) or \

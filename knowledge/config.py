@@ -34,6 +34,8 @@ class Settings:
     coverage_ignores: frozenset[str]
     min_margin: float
     ask_region_ratio: float
+    near_tie: float
+    near_tie_coverage_gain: float
     intent_fallback: bool
     intent_weight: float
     char_weight: float
@@ -120,6 +122,8 @@ def load_settings(data_dir: Path) -> Settings:
         coverage_ignores=frozenset(str(w) for w in (data.get("retrieval") or {}).get("coverage_ignores") or ()),
         min_margin=_number(data, path, "retrieval", "min_margin"),
         ask_region_ratio=_number(data, path, "retrieval", "ask_region_ratio"),
+        near_tie=_number(data, path, "retrieval", "near_tie"),
+        near_tie_coverage_gain=_number(data, path, "retrieval", "near_tie_coverage_gain"),
         intent_fallback=bool(_get(data, path, "retrieval", "intent_fallback")),
         intent_weight=_number(data, path, "retrieval", "intent_weight"),
         char_weight=_number(data, path, "retrieval", "char_weight"),

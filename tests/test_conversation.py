@@ -348,3 +348,9 @@ def test_a_hukou_said_to_be_elsewhere_is_not_told_yes(sim: WeChatSimulator) -> N
     reply = sim.send_text("o-jx", "我们户口在江西,在诸暨打工好几年了,小孩四岁孤独症,能不能拿诸暨那个每月三千的康复补贴").text
     assert not reply.split("\n")[0].startswith(("【初步判断】符合", "可以", "能", "符合", "是的"))
     assert "诸暨籍" in reply
+
+
+def test_a_question_after_the_family_situation_gets_the_entry_that_holds_its_words(sim: WeChatSimulator) -> None:
+    sim.send_text("o-upto", "阿拉浦东的,儿子十五岁孤独症")
+    reply = sim.send_text("o-upto", "康复救助到几岁为止啊").text
+    assert "未满18周岁" in reply and "沪府发〔2025〕1号" in reply
