@@ -225,8 +225,12 @@ def ask_region(ctx: Context, question: Question) -> Reply:
 
 
 def evaluate(ctx: Context, region: str, facts: dict[str, Any]) -> EligibilityResult:
-    profile = {**(ctx.user.profile or {}), **facts, "region": region}
-    return ctx.services.rules.evaluate(profile)
+    return ctx.services.rules.evaluate(family_profile(ctx, region, facts))
+
+
+def family_profile(ctx: Context, region: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """What the rules read: the family's saved profile, the facts of this conversation over it, the region."""
+    return {**(ctx.user.profile or {}), **facts, "region": region}
 
 
 def verdict_reply(ctx: Context, question: Question, result: EligibilityResult, lead: str = "") -> Reply:
@@ -269,8 +273,7 @@ def verdict_if_diagnosed(ctx: Context, question: Question, result: EligibilityRe
 def verdict_if_condition(ctx: Context, question: Question) -> Reply | None:
     """One fact is unknown and it only passes or fails one condition ("未满 18 周岁"): the verdict for a child
     who meets it, saying so, rather than a question first (the parent reads the answer and the proviso)."""
-    profile = {**(ctx.user.profile or {}), **question.facts, "region": question.region}
-    found = ctx.services.rules.if_condition(profile)
+    found = ctx.services.rules.if_condition(family_profile(ctx, str(question.region), question.facts))
     if found is None:
         return None
     result, condition = found

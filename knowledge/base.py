@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -82,7 +82,7 @@ class KnowledgeBase:
     """Curated entries plus a BM25 index over their questions (full weight) and answers (lower weight)."""
 
     def __init__(self, entries: list[Entry], sources: dict[str, SourceDoc], settings: Settings,
-                 tokenize: Tokenize, normalize: Normalize | None = None) -> None:
+                 tokenize: Tokenize, normalize: Normalize | None = None, passages: Passages | None = None) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
         self._by_id = {e.id: e for e in self.entries}
         self.sources = sources
@@ -110,7 +110,7 @@ class KnowledgeBase:
         self._vocab = [set().union(*(docs[d] for d in self._question_docs[i]), docs[self._answer_doc_start + i])
                        for i in range(len(self.entries))]
         self._ended: dict[tuple[dt.date, str | None], dict[int, Standing]] = {}
-        self._passages = Passages(sources, tokenize)
+        self._passages = passages or Passages(sources, tokenize)
 
     def ended(self, day: dt.date, region: str | None) -> dict[int, Standing]:
         """Entries (by index) whose document is not in force on `day` for `region`, with that document's
@@ -331,8 +331,7 @@ class KnowledgeBase:
         doc = self.sources.get(region or "")
         if doc is None or standing(doc, None, today or china_today()).state != "in_force":
             return None
-        plain = self._normalize(text)
-        if any(word in plain for _, words in s.unsaid.values() for word in words):
+        if next(self._unsaid_kinds(text), None) is not None:
             return None
         query = self._query_tokens(text)
         found = self._passages.best(query.words, query.topic, doc.region)
@@ -353,17 +352,20 @@ class KnowledgeBase:
     def unsaid(self, text: str, entry: Entry) -> str | None:
         """What `text` asks for that no document gives ("电话是好多", "要带哪些材料") and `entry` does not give
         either: the kind's label for an honest hand-over, or None."""
-        text = self._normalize(text)  # the engine's: dialect and typos read as standard words
+        return next((label for kind, label in self._unsaid_kinds(text) if kind not in entry.gives), None)
+
+    def _unsaid_kinds(self, text: str) -> Iterator[tuple[str, str]]:
+        """(kind, label) of each settings `unsaid` kind the question asks for."""
+        plain = self._normalize(text)  # the engine's: dialect and typos read as standard words
         for kind, (label, words) in self.settings.unsaid.items():
-            if kind not in entry.gives and any(word in text for word in words):
-                return label
-        return None
+            if any(word in plain for word in words):
+                yield kind, label
 
     def with_entry(self, entry: Entry) -> KnowledgeBase:
         """This index with `entry` added (or replacing the one with its id): the console tries a question
         against an entry before it is published (issue 16)."""
         entries = [e for e in self.entries if e.id != entry.id] + [entry]
-        return KnowledgeBase(entries, self.sources, self.settings, self._tokenize, self._normalize)
+        return KnowledgeBase(entries, self.sources, self.settings, self._tokenize, self._normalize, self._passages)
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)

@@ -85,10 +85,7 @@ class RuleBook:
         self._evaluate_cached = lru_cache(maxsize=cache_size)(self._evaluate)
 
     def evaluate(self, profile: dict[str, Any] | Profile) -> EligibilityResult:
-        p = Profile.from_dict(profile)
-        if p.as_of is None:  # "today" is part of the question: the cache must not outlive the day
-            p = dataclasses.replace(p, as_of=p.today())
-        result = self._evaluate_cached(p)
+        result = self._evaluate_cached(_dated(profile))
         return dataclasses.replace(result, amounts=dict(result.amounts), missing=list(result.missing),
                                    reasons=list(result.reasons))
 
@@ -146,9 +143,7 @@ class RuleBook:
         """"上海户口 有阳光宝宝卡 能申请吗" without the age: eligible if the one unknown fact meets the policy's
         only condition on it. Returns (the eligible result, that condition's text), or None when the unknown
         fact does more than pass or fail one condition (then the bands or a question are the answer)."""
-        p = Profile.from_dict(profile)
-        if p.as_of is None:
-            p = dataclasses.replace(p, as_of=p.today())
+        p = _dated(profile)
         result = self._evaluate_cached(p)
         policy = self.policies.get(p.region or "")
         if policy is None or result.status != "need_info" or len(result.missing) != 1:
@@ -185,6 +180,13 @@ class RuleBook:
 
 
 _MAX_PROBED = 2
+
+
+def _dated(profile: dict[str, Any] | Profile) -> Profile:
+    """The profile with the day it is asked on: "today" is part of the question, so the cache must not
+    outlive the day."""
+    p = Profile.from_dict(profile)
+    return p if p.as_of is not None else dataclasses.replace(p, as_of=p.today())
 
 
 def _reasons_whatever(policy: Policy, name: str, probes: list[EligibilityResult]) -> list[Reason]:
