@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from bot.dispatch import BaseHandler, Context, Reply
+from bot.dispatch import BaseHandler, Context, Redispatch, Reply
 from bot.wording import region_choices, region_name, say
 from handlers.base import (
     PROFILE_FACTS,
@@ -44,6 +44,7 @@ _ELLIPTICAL = re.compile(r"^(那|那么|那如果|如果|要是|假如|还有|�
 _FOLLOW_UP_OPENING = re.compile(r"^(那|那么|那如果|那要是|还有|另外|那像)")
 _AGE_AFTER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:以后|之后|以上|往后)")
 _SHORT_FOLLOW_UP = 16  # characters: longer messages carry their own topic
+_REGION_REPLY_CHARS = 6  # a reply to "which region?" longer than this that asks something is a new question
 
 
 @dataclass
@@ -277,7 +278,9 @@ def verdict_if_condition(ctx: Context, question: Question) -> Reply | None:
     if found is None:
         return None
     result, condition = found
-    return verdict_reply(ctx, question, result, lead=say("verdict_if_condition", condition=condition))
+    # a "no" that holds whatever the fact is needs no proviso
+    lead = say("verdict_if_condition", condition=condition) if result.status == "eligible" else ""
+    return verdict_reply(ctx, question, result, lead=lead)
 
 
 def reply_with_quote(ctx: Context, question: Question, found: Answer) -> Reply | None:
@@ -352,10 +355,11 @@ class AnswerHandler(BaseHandler[tuple[Literal["question", "other_place"], Questi
                 and not any(i in POLICY_INTENTS for i, _ in result.alternatives[:2])):
             return None
         question = read_question(ctx)
-        # A place outside the five, named as the subject ("我们在北京…", "那北京呢"), not as background in
-        # a conversation already about one of the five ("孩子在安徽老家享受过救助").
+        # A place outside the five, named as the subject ("我们在北京…", "那北京呢", "杭州那边补多少" beside
+        # 诸暨: the slot is only set then), not as background in a conversation already about one of the
+        # five ("孩子在安徽老家享受过救助").
         background = question.asked == "" and recent_context(ctx) is not None and len(ctx.text) > 12
-        if result.slots.get("other_place") and not result.slots.get("region") and not background:
+        if result.slots.get("other_place") and not background:
             return ("other_place", question)
         return ("question", question)
 
@@ -384,6 +388,11 @@ def parse_region_choice(ctx: Context) -> str | None:
     return ctx.classification.slots.get("region")
 
 
+def asks_anew(ctx: Context) -> bool:
+    """The reply to "which region?" asks something itself, beyond naming the place and the family's facts."""
+    return len(ctx.text.strip()) > _REGION_REPLY_CHARS and ctx.services.engine.slots.asks(ctx.classification.normalized)
+
+
 class RegionAnswerHandler(DialogueHandler):
     """The parent answers "which region?": the question that needed it is answered now."""
 
@@ -401,7 +410,14 @@ class RegionAnswerHandler(DialogueHandler):
         clear_dialogue(ctx)
         if not state.get("text"):
             return Reply(text=say("region_set", region=region_name(region)) + say("region_next"), intent=None)
-        question = Question(state["text"], region, dict(state.get("facts") or {}), state.get("intent"))
+        facts = {**dict(state.get("facts") or {}),
+                 **{k: v for k, v in ctx.classification.slots.items() if k in PROFILE_FACTS and v is not None}}
+        if asks_anew(ctx):
+            # "广西有没有家长送训补贴" in reply to "which region?": a question of its own, naming the region; the
+            # one waiting is only its context (a follow-up may lean on it)
+            remember_context(ctx, Question(state["text"], region, facts, state.get("intent")), None)
+            return Redispatch()
+        question = Question(state["text"], region, facts, state.get("intent"))
         ctx.reroute(state["text"])
         question.probs = dict(ctx.classification.alternatives)
         return answer_question(ctx, question) or hand_over_uncovered(ctx, question.intent, None)

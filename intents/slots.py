@@ -42,7 +42,7 @@ _WEEKDAYS = {
 
 # 4岁 / 3.5岁 / 1岁8个月 / 7周岁; not part of a range (7-14岁, 7到14岁) and not a threshold (未满7周岁)
 _AGE_RE = re.compile(r"(?<![\d.~\-到至])(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:\s*(\d+)\s*个?月)?")
-_HUKOU_WHERE = re.compile(r"^\s*(?:还|都|也)?(?:是|在|落在|落户在|属于)")  # "户口在江西", "户籍是安徽的"
+_HUKOU_WHERE = re.compile(r"^\s*(?:还|都|也)?(?:是|在|落在|落户在|属于|迁到|迁去|迁回|转到|转去|迁)")  # "户口在江西", "户籍是安徽的"
 _NOW_WORDS = ("刚", "刚刚", "已经", "已", "今年", "才", "都", "早就", "上个月", "上月", "前几天", "这个月")
 _LATER_WORDS = ("以后", "之后", "后", "的时候", "时")
 _AGE_RANGE_AFTER = re.compile(r"^\s*(?:[-~到至]|以上|以下|以内|之间)")
@@ -81,6 +81,23 @@ class SlotExtractor:
         covered region is named)."""
         return self.regions.other_place(text)
 
+    def asked_other_place(self, text: str, region: str | None) -> str | None:
+        """A place outside the five that the message asks about: "北京有没有补贴", or with one of ours named
+        as background, "户口诸暨但在杭州上班 杭州那边的康复补贴是多少" (the place then opens a `place_asked`
+        phrase). A hukou moved or held there ("户口迁到杭州") is a residency fact, not the question's place."""
+        place = self.other_place(text)
+        if place is None:
+            return None
+        asked = tuple(self.table.get("place_asked", ()))
+        start = text.find(place)
+        while start != -1:
+            before, after = text[max(0, start - 6) : start], text[start + len(place) :]
+            if not any(word in before for word in self.table["residency"]["hukou"]) and (
+                    not region or after.startswith(asked)):
+                return place
+            start = text.find(place, start + len(place))
+        return None
+
     def age(self, text: str) -> float | None:
         lo, hi = self.settings["min_age"], self.settings["max_age"]
         for m in _AGE_RE.finditer(text):
@@ -103,17 +120,25 @@ class SlotExtractor:
 
     def _negated(self, text: str, start: int, end: int) -> bool:
         window = text[max(0, start - self.settings["negation_window"]) : start]
-        if any(window.endswith(neg) for neg in self.table.get("flag_negators", [])):
+        # "没在老家领过": a negator may stand before a place word that opens the keyword's phrase
+        bridged = window.rstrip("".join(self.table.get("negation_bridges", ())))
+        if any(w.endswith(neg) for w in (window, bridged) for neg in self.table.get("flag_negators", [])):
             return True
         after = text[end : end + self.settings["negation_window"] + 2].lstrip("也都还")
         return after.startswith(tuple(self.table.get("flag_post_negators", ()))) and not after.startswith(
             ("没错", "没问题"))
 
     def _flag(self, text: str, keywords: list[str]) -> bool | None:
+        """True/False when the message states the fact (or denies it), None when it does not say. A keyword
+        inside a question about the requirement itself ("一定要有残疾证才能申请吗") states nothing."""
         value: bool | None = None
+        asked = tuple(self.table.get("flag_asked", ()))
         for kw in sorted(keywords, key=len, reverse=True):
             start = text.find(kw)
             while start != -1:
+                if asked and text[max(0, start - max(map(len, asked))) : start].endswith(asked):
+                    start = text.find(kw, start + len(kw))
+                    continue
                 negated = self._negated(text, start, start + len(kw))
                 if not negated:
                     return True
@@ -145,7 +170,7 @@ class SlotExtractor:
             start = text.find(kw)
             while start != -1:
                 before = text[max(0, start - 4) : start]
-                after = _HUKOU_WHERE.sub("", text[start + len(kw) : start + len(kw) + 8], count=1)
+                after = _HUKOU_WHERE.sub("", text[start + len(kw) : start + len(kw) + 8].lstrip("也都还"), count=1)
                 if self.regions.other_place(before) or self.regions.other_place(after[:4]) or after.startswith(
                         tuple(r["hukou_negators"])):
                     # "安徽户口" / "户口在江西" / "户口在老家": a hukou, but not one of ours (not 诸暨籍)
@@ -200,7 +225,7 @@ class SlotExtractor:
         region = self.region(text)
         values = {
             "region": region,
-            "other_place": None if region else self.other_place(text),
+            "other_place": self.asked_other_place(text, region),
             "age": self.age(text),
             "diagnosis": self.diagnosis(text),
             "residency": self.residency(text),

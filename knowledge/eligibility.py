@@ -141,8 +141,9 @@ class RuleBook:
 
     def if_condition(self, profile: dict[str, Any] | Profile) -> tuple[EligibilityResult, str] | None:
         """"上海户口 有阳光宝宝卡 能申请吗" without the age: eligible if the one unknown fact meets the policy's
-        only condition on it. Returns (the eligible result, that condition's text), or None when the unknown
-        fact does more than pass or fail one condition (then the bands or a question are the answer)."""
+        only condition on it (or not eligible whatever it is, when meeting it would still fail another).
+        Returns (that result, that condition's text), or None when the unknown fact does more than pass or
+        fail one condition (then the bands or a question are the answer)."""
         p = _dated(profile)
         result = self._evaluate_cached(p)
         policy = self.policies.get(p.region or "")
@@ -152,8 +153,15 @@ class RuleBook:
         conditions = [c for c in policy.conditions.values() if c.field == name]
         probes = self._probes(policy, p, name)
         passed = [r for r in probes if r.status == "eligible"]
-        if len(conditions) != 1 or not passed or any(r.status not in ("eligible", "not_eligible") for r in probes) \
-                or len({repr(sorted(r.amounts.items())) for r in passed}) != 1:
+        # Meeting the condition would still fail another one ("户口不在广西", age unknown): the "no" holds for
+        # every value that meets it; the values that fail it are outside the policy altogether.
+        failed = [r for r in probes if r.status == "not_eligible"]
+        if not passed and failed and all(r.status in ("not_eligible", "not_covered") for r in probes):
+            passed = failed
+        elif any(r.status not in ("eligible", "not_eligible") for r in probes):
+            return None
+        if len(conditions) != 1 or not passed or len({repr(sorted(r.amounts.items())) for r in passed}) != 1 \
+                or len({r.status for r in passed}) != 1:
             return None
         return dataclasses.replace(passed[0], missing=[name], reasons=_reasons_whatever(policy, name, passed)), \
             conditions[0].text

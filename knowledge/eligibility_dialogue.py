@@ -171,6 +171,16 @@ def _plain(text: str) -> str:
     return text
 
 
+_AMOUNT_ONLY = re.compile(r"每(?:人每)?[年月]最高补[助贴]\s*([\d,]+)\s*元")
+
+
+def _restates_amount(text: str, lines: list[str]) -> bool:
+    """A reason that is only an amount the amount lines already give ("每年最高补贴 36000 元")."""
+    found = _AMOUNT_ONLY.fullmatch(text.strip())
+    return found is not None and any(f"{found.group(1)} 元" in line or f"{found.group(1)}元" in line
+                                     for line in lines)
+
+
 def _fits(lines: list[str], extra: str, tail: str) -> bool:
     return len("\n".join([*lines, extra, tail]).encode("utf-8")) <= MAX_BYTES
 
@@ -211,11 +221,15 @@ def format_result(result: Any) -> str:
     lines += [_DIGIT_GAP.sub("", line) for line in _amount_lines(result)]
     tail = result.get("disclaimer") or DISCLAIMER
     cited: list[tuple[str, str]] = []
-    for reason in _merged_reasons(result.get("reasons") or [], lines)[:MAX_REASONS]:
+    reasons = _merged_reasons(result.get("reasons") or [], lines)
+    # "每年最高补贴 36000 元" under "· 每年最高补助：36000 元" says it twice: its clause is cited, the line not shown
+    restated = [r for r in reasons if _restates_amount(r.get("text", ""), lines)]
+    for reason in [r for r in reasons if r not in restated][:MAX_REASONS] + restated:
         line = f"· {_DIGIT_GAP.sub('', _plain(reason.get('text', '')))}"
-        if not _fits(lines, line, tail):
-            break
-        lines.append(line)
+        if reason not in restated:
+            if not _fits(lines, line, tail):
+                break
+            lines.append(line)
         for source in reason.get("sources") or [reason.get("source") or ""]:
             document, _, clause = source.partition(" ")
             if document:

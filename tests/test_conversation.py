@@ -350,6 +350,51 @@ def test_a_hukou_said_to_be_elsewhere_is_not_told_yes(sim: WeChatSimulator) -> N
     assert "诸暨籍" in reply
 
 
+@pytest.mark.parametrize(
+    ("question", "first_line", "says"),
+    [
+        # "没在老家领过" denies aid elsewhere: read as a "yes" it turned a qualifying family away
+        ("我们外地户口，爸妈居住证都满两年了，也没在老家领过康复救助，小孩6岁有残疾证，在上海能申请吗",
+         "【初步判断】符合", "参照执行"),
+        # the certificate is what is asked about, not a fact: the card and the diagnosis are other ways in
+        ("上海户口小孩孤独症，一定要有残疾证才能申请康复救助伐", "【初步判断】符合", "已确诊孤独症"),
+        # no hukou and no permit: "no" whatever the child's age, with what would change it
+        ("我们刚从湖南过来柳州打工两个月，还没办居住证，户口也不在广西，孩子孤独症能在这边申请康复救助吗",
+         "【初步判断】按《桂残联字〔2024〕36号》，暂不符合", "办理居住证"),
+    ],
+)
+def test_the_facts_as_the_parent_said_them_decide_the_verdict(sim: WeChatSimulator, question: str,
+                                                              first_line: str, says: str) -> None:
+    reply = sim.send_text("o-facts", question).text
+    verdict = next(line for line in reply.split("\n") if line.startswith("【初步判断】"))
+    assert verdict.startswith(first_line) and says in reply
+
+
+def test_a_new_question_in_reply_to_which_region_is_answered_itself(sim: WeChatSimulator) -> None:
+    """The reply to "which region?" asked its own question; the bot answered the background sentence."""
+    first = sim.send_text("o-anew", "我每天骑电动车送孩子去机构训练来回两个钟").text
+    assert "哪个地区" in first
+    reply = sim.send_text("o-anew", "广西有没有家长送训补贴").text
+    assert "送训补贴" in reply and "桂残联字〔2024〕36号" in reply
+
+
+def test_facts_given_with_the_region_count_for_the_waiting_question(sim: WeChatSimulator) -> None:
+    sim.send_text("o-rfacts", "康复补助一年有好多")
+    reply = sim.send_text("o-rfacts", "綦江，娃儿5岁").text
+    assert "20000" in reply and "0—6岁" in reply and "18000" not in reply
+
+
+def test_a_place_outside_the_five_asked_about_beside_ours_is_handed_over(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-hz", "我是诸暨的,我阿姐在杭州,她家伢儿也是孤独症,杭州那边每个月康复补多少,跟诸暨一样伐").text
+    assert "杭州" in reply.split("\n")[0] and "3000" not in reply and "志愿者" in reply
+
+
+def test_a_hukou_moved_away_after_an_amount_question_gets_the_hukou_condition(sim: WeChatSimulator) -> None:
+    sim.send_text("o-move", "我家伢儿孤独症4岁，诸暨户口，康复补贴每月最高多少")
+    reply = sim.send_text("o-move", "那要是户口迁到杭州去了呢").text
+    assert "暂不符合" in reply.split("\n")[0] and "诸暨籍" in reply
+
+
 def test_a_question_after_the_family_situation_gets_the_entry_that_holds_its_words(sim: WeChatSimulator) -> None:
     sim.send_text("o-upto", "阿拉浦东的,儿子十五岁孤独症")
     reply = sim.send_text("o-upto", "康复救助到几岁为止啊").text

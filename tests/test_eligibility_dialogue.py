@@ -188,3 +188,11 @@ def test_format_result_truncates_long_reasons():
     text = format_result(result)
     assert len(text.encode("utf-8")) <= MAX_BYTES
     assert text.endswith(result["disclaimer"])
+
+
+def test_format_result_states_each_amount_once_and_still_cites_its_clause():
+    """Zhuji's yearly cap was shown as an amount line and again as a reason ("每年最高补贴36000元")."""
+    text = format_result(load_rulebook().evaluate(
+        {"region": "zhuji", "age": 4, "diagnosis": "diagnosed", "residency": "hukou"}))
+    assert text.count("36000") == 1 and text.count("3000元") == 1
+    assert "附件1 二、康复治疗服务体系 提高康复补贴" in text  # the clause giving the raised cap

@@ -284,3 +284,14 @@ def test_if_condition_gives_the_verdict_for_the_one_condition_left(profile, cond
         result, text = found
         assert result.status == "eligible" and text == condition and result.missing == ["age"]
         assert not any(condition.replace(" ", "") in r.text.replace(" ", "") for r in result.reasons)
+
+
+def test_if_condition_says_no_when_meeting_the_one_condition_left_would_still_fail():
+    """No Guangxi hukou and no permit, age unknown: a child fails the residency rule, an adult is outside the
+    plan altogether — "no" either way, with the condition that would change it (a permit)."""
+    found = load_rulebook().if_condition({"region": "guangxi", "residency": "none", "diagnosis": "diagnosed"})
+    assert found is not None
+    result, _ = found
+    assert result.status == "not_eligible" and result.rule == "guangxi_no_residency"
+    assert load_rulebook().evaluate({"region": "guangxi", "residency": "none", "diagnosis": "diagnosed"}).status \
+        == "need_info"

@@ -136,6 +136,15 @@ def test_tokenize_maps_synonyms(engine):
         ("孩子满7岁以后还能补吗", {}),  # a time to come, not the child's age
         ("在区里面定点机构训练", {"institution": "in_district"}),
         ("在主城那边的机构 不在綦江区里面", {"region": "qijiang", "institution": "out_of_district"}),  # a denial is not the place
+        ("也没在老家领过康复救助", {"other_province_aid": False}),  # a negator before the place word
+        ("没有在外省享受过", {"other_province_aid": False}),
+        ("一定要有残疾证才能申请吗", {}),  # asks about the requirement: says nothing of the family
+        ("是不是要有阳光宝宝卡", {}),
+        ("户口也不在广西", {"region": "guangxi", "residency": "none"}),
+        # a place outside the five that is asked about, beside one of ours named as background
+        ("户口诸暨但在杭州上班 杭州那边的康复补贴是多少", {"region": "zhuji", "other_place": "杭州", "residency": "hukou"}),
+        ("户口诸暨 在杭州上班", {"region": "zhuji", "residency": "hukou"}),
+        ("那要是户口迁到杭州去了呢", {"residency": "none"}),  # a residency fact, not the place asked about
     ],
 )
 def test_slots(engine, text, expected):
