@@ -398,7 +398,7 @@ class RegionAnswerHandler(DialogueHandler):
 
     name = "region"
 
-    def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
+    def resume(self, ctx: Context, state: DialogueState) -> Reply | Redispatch | None:
         if is_stop(ctx.text):
             return stop_dialogue(ctx, state.get("intent"))
         region = parse_region_choice(ctx)
