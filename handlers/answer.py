@@ -61,6 +61,7 @@ class Question:
     asked: str = ""  # a follow-up's own words ("那我们不是困难户呢"); empty = `text` itself
     own_facts: tuple[str, ...] = ()  # the facts this message itself states (not carried over)
     follows_verdict: bool = False  # a follow-up to a "can we / how much" question
+    previous_entry: str | None = None  # the entry that answered the question a follow-up leans on
     verdict_asked: bool = False  # this question asks "can we / how much" (a follow-up may ask it again)
 
 
@@ -114,7 +115,8 @@ def read_question(ctx: Context) -> Question:
     probs = dict(result.alternatives) if result.intent in POLICY_INTENTS or result.decision != "answer" else {}
     own = tuple(k for k in PROFILE_FACTS if slots.get(k) is not None)
     return Question(text, region or ctx.user.region, facts, result.intent, result.confidence, probs,
-                    result.decision, asked, own, follows_verdict)
+                    result.decision, asked, own, follows_verdict,
+                    previous_entry=context.get("entry") if context and asked else None)
 
 
 def leans_on_context(ctx: Context) -> bool:
@@ -125,9 +127,20 @@ def leans_on_context(ctx: Context) -> bool:
 
 
 def ranked_answer(ctx: Context, question: Question) -> Answer:
-    """What the knowledge base would answer to this question, ranked over every intent."""
-    return ctx.services.kb.answer(question.text, question.region, None, residency=question.facts.get("residency"),
-                                  intent_probs=question.probs or None, age=question.facts.get("age"))
+    """What the knowledge base would answer to this question, ranked over every intent. A follow-up is read
+    with the question before it; when that only gives back the answer already sent, and its own words
+    have a sure answer of their own ("那要是重度的 去不了学校咋个办" after 陪读), that one is the answer."""
+    kb = ctx.services.kb
+    def rank(text: str) -> Answer:
+        return kb.answer(text, question.region, None, residency=question.facts.get("residency"),
+                         intent_probs=question.probs or None, age=question.facts.get("age"))
+    found = rank(question.text)
+    if question.asked and question.previous_entry and found.entry_ids[:1] == [question.previous_entry]:
+        alone = rank(question.asked)
+        if alone.kind == "answer" and alone.entry_ids[:1] != found.entry_ids[:1] and not kb.is_tentative(alone.text) \
+                and alone.score >= kb.settings.follow_up_own_score:
+            return alone
+    return found
 
 
 def answered_by_documents(ctx: Context) -> bool:

@@ -36,6 +36,7 @@ class Settings:
     ask_region_ratio: float
     near_tie: float
     near_tie_coverage_gain: float
+    follow_up_own_score: float
     intent_fallback: bool
     intent_weight: float
     char_weight: float
@@ -124,6 +125,7 @@ def load_settings(data_dir: Path) -> Settings:
         ask_region_ratio=_number(data, path, "retrieval", "ask_region_ratio"),
         near_tie=_number(data, path, "retrieval", "near_tie"),
         near_tie_coverage_gain=_number(data, path, "retrieval", "near_tie_coverage_gain"),
+        follow_up_own_score=_number(data, path, "retrieval", "follow_up_own_score"),
         intent_fallback=bool(_get(data, path, "retrieval", "intent_fallback")),
         intent_weight=_number(data, path, "retrieval", "intent_weight"),
         char_weight=_number(data, path, "retrieval", "char_weight"),

@@ -370,6 +370,34 @@ def test_the_facts_as_the_parent_said_them_decide_the_verdict(sim: WeChatSimulat
     assert verdict.startswith(first_line) and says in reply
 
 
+@pytest.mark.parametrize(
+    ("question", "says", "hands_over"),
+    [
+        # Guangxi's plan lets permit holders apply but gives no minimum time: said, and a person asked
+        ("广西的居住证要办满多久才能申请康复救助？", "至于居住证要办满多久，文件里没有写", True),
+        # Shanghai's gives it (父母双方连续满1年以上): the answer, no hand-over
+        ("上海居住证要办满多久才能申请康复救助", "连续满1年以上", False),
+    ],
+)
+def test_how_long_a_permit_must_be_held_is_answered_only_where_a_document_says(
+        app, sim: WeChatSimulator, question: str, says: str, hands_over: bool) -> None:
+    reply = sim.send_text("o-permit", question).text
+    assert says in reply and ("志愿者" in reply) == hands_over
+
+
+def test_a_follow_up_with_its_own_topic_is_not_given_the_previous_answer_again(sim: WeChatSimulator) -> None:
+    first = sim.send_text("o-own", "綦江 娃儿读普通小学随班就读 学校有没得陪读的").text
+    assert "助教陪读" in first
+    reply = sim.send_text("o-own", "那要是重度的 去不了学校咋个办").text
+    assert "送教上门" in reply and "助教陪读" not in reply
+
+
+def test_an_elliptical_follow_up_stays_with_the_question_before(sim: WeChatSimulator) -> None:
+    sim.send_text("o-ellip", "诸暨康复补贴一个月最多多少")
+    reply = sim.send_text("o-ellip", "那一年呢").text
+    assert "36000" in reply
+
+
 def test_a_new_question_in_reply_to_which_region_is_answered_itself(sim: WeChatSimulator) -> None:
     """The reply to "which region?" asked its own question; the bot answered the background sentence."""
     first = sim.send_text("o-anew", "我每天骑电动车送孩子去机构训练来回两个钟").text
