@@ -107,6 +107,7 @@ class KnowledgeBase:
         # from the answer: an answer names other bands in its notes ("7—17岁的标准已含交通费") without
         # being about them.
         self._ages = [age_bands(" ".join(e.questions)) for e in self.entries]
+        self._states_age = [bool(age_bands(e.answer)) for e in self.entries]  # names an age limit or band
         self._vocab = [set().union(*(docs[d] for d in self._question_docs[i]), docs[self._answer_doc_start + i])
                        for i in range(len(self.entries))]
         self._ended: dict[tuple[dt.date, str | None], dict[int, Standing]] = {}
@@ -148,6 +149,8 @@ class KnowledgeBase:
             return []
         scored: list[tuple[float, int]] = []
         weight = self.settings.intent_weight
+        # "年龄上限是几岁": an entry that names an age limit or band speaks to it (slot compatibility)
+        asks_age = not self.settings.age_question_words.isdisjoint(query.words)
         stale = self.ended(today or china_today(), region)
         for i, entry in enumerate(self.entries):
             if not entry.applies_to(region) or (intent is not None and intent not in entry.intents):
@@ -157,6 +160,8 @@ class KnowledgeBase:
             if not entry.fits_residency(residency) or not fits_age(self._ages[i], age):
                 continue
             score = self.entry_score(i, query)
+            if asks_age and self._states_age[i]:
+                score *= 1 + self.settings.age_question_weight
             if intent_probs and score > 0:
                 score *= 1 + weight * max((intent_probs.get(name, 0.0) for name in entry.intents), default=0.0)
             if score > 0:

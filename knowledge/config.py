@@ -37,6 +37,8 @@ class Settings:
     near_tie: float
     near_tie_coverage_gain: float
     follow_up_own_score: float
+    age_question_weight: float
+    age_question_words: frozenset[str]
     intent_fallback: bool
     intent_weight: float
     char_weight: float
@@ -126,6 +128,8 @@ def load_settings(data_dir: Path) -> Settings:
         near_tie=_number(data, path, "retrieval", "near_tie"),
         near_tie_coverage_gain=_number(data, path, "retrieval", "near_tie_coverage_gain"),
         follow_up_own_score=_number(data, path, "retrieval", "follow_up_own_score"),
+        age_question_weight=_number(data, path, "retrieval", "age_question_weight"),
+        age_question_words=frozenset(str(w) for w in (data.get("retrieval") or {}).get("age_question_words") or ()),
         intent_fallback=bool(_get(data, path, "retrieval", "intent_fallback")),
         intent_weight=_number(data, path, "retrieval", "intent_weight"),
         char_weight=_number(data, path, "retrieval", "char_weight"),

@@ -385,6 +385,24 @@ def test_how_long_a_permit_must_be_held_is_answered_only_where_a_document_says(
     assert says in reply and ("志愿者" in reply) == hands_over
 
 
+def test_a_question_on_the_age_limit_gets_the_entry_naming_it(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-agelimit", "上海殘疾兒童康復救助的年齡上限是幾歲？").text
+    assert "未满18周岁" in reply and "沪府发〔2025〕1号" in reply
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        # 特校 / 特殊学校 are read as 特殊教育 + 学校, and Shanghainese 小人 / 里厢 as 孩子 / 里面
+        ("阿拉上海的，小人在特殊学校读书，学校里厢能做康复伐", "医教结合"),
+        # 一张床 is a 床位
+        ("诸暨有开办补助吗，一张床补多少", "2000元"),
+    ],
+)
+def test_parent_words_meet_the_documents_words(sim: WeChatSimulator, question: str, says: str) -> None:
+    assert says in sim.send_text("o-words", question).text
+
+
 def test_a_follow_up_with_its_own_topic_is_not_given_the_previous_answer_again(sim: WeChatSimulator) -> None:
     first = sim.send_text("o-own", "綦江 娃儿读普通小学随班就读 学校有没得陪读的").text
     assert "助教陪读" in first

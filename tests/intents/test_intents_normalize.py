@@ -99,6 +99,8 @@ def spoken():
         ("小囡勿大讲闲话", "孩子不大说话"),
         # Zhejiang Wu (Zhuji)
         ("我伢儿四岁", "我孩子4岁"),
+        ("阿拉小人在特殊学校读书，学校里厢能做康复伐", "我们孩子在特殊学校读书 学校里面能做康复吗"),
+        ("小人书", "小人书"),  # not the Shanghainese 小人 = 孩子
         # Cantonese (traditional characters first become simplified)
         ("我哋喺梧州 個仔點算", "我们在梧州 孩子怎么办"),
         ("有冇補貼 係唔係要殘疾證", "有没有补贴 是不是要残疾证"),

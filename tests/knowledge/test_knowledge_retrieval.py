@@ -203,3 +203,4 @@ def test_leave_one_out_tuning_restores_settings_and_reports_each_pair(kb: Knowle
     assert [(r.char_weight, r.answer_weight) for r in rows] == [(0.0, 0.5), (0.25, 0.5)]
     assert all(0.5 < r.loo_top1 <= 1 and 0.5 < r.held_out_top1 <= 1 for r in rows)
     assert all(r.negatives_kept <= 0.5 for r in rows)
+
