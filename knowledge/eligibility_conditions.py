@@ -21,6 +21,7 @@ class Condition:
     source: Any  # eligibility_rules.Source
     if_not: str = ""  # what would change it, shown when the condition fails ("满 1 年后可以申请")
     definition: str = ""  # a word the document uses without a number, read as this threshold
+    text_not: str = ""  # the document's wording when a rule needs the condition not to hold
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -149,8 +150,14 @@ class Expr:
             assert self.condition is not None
             return self.condition.text
         if self.op == "not":
-            return f"不属于“{self.children[0].describe()}”"
+            return self.negated_text or f"不属于“{self.children[0].describe()}”"
         return ("或" if self.op == "any" else "、").join(c.describe() for c in self.children)
+
+    @property
+    def negated_text(self) -> str:
+        """For `not <condition>`: the document's own wording of it ("不具备义务教育入学条件"), if the rules give it."""
+        inner = self.children[0] if self.op == "not" and self.children else None
+        return inner.condition.text_not if inner is not None and inner.op == "cond" and inner.condition else ""
 
     def sources(self) -> list[Any]:
         return [c.source for c in self.conditions()]

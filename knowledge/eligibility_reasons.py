@@ -44,13 +44,17 @@ def _item_reason(item: Expr, value: bool, status: str, profile: Any) -> Reason:
     inner = item.children[0] if item.op == "not" else None
     if status == "eligible" and value:
         if inner is not None:
-            return reason_from(f"符合：没有“{inner.describe()}”的情况", _first_source(item, profile))
+            said = item.negated_text or f"没有“{inner.describe()}”的情况"
+            return reason_from(f"符合：{said}", _first_source(item, profile))
         if item.op == "any":  # name the alternatives that actually hold
             held = [c for c in item.children if c.evaluate(profile)]
             return reason_from("符合：" + "、".join(c.describe() for c in held), _first_source(held[0], profile))
         return reason_from(f"符合：{item.describe()}", _first_source(item, profile))
     if inner is not None:  # "not X" that holds on a not-eligible rule, or fails on an eligible one
-        text = f"不符合：{inner.describe()}" if value else f"因为{inner.describe()}，不符合条件"
+        if value:
+            text = f"不符合：{inner.describe()}"
+        else:  # the rule needs "not X" and X holds: name what it needs, in the document's words when given
+            text = f"不符合：{item.negated_text}" if item.negated_text else f"因为{inner.describe()}，不符合条件"
         return reason_from(text, _first_source(item, profile))
     if value:
         return reason_from(item.describe(), _first_source(item, profile, True))

@@ -20,8 +20,9 @@ RULE_KEYS = {"id", "title", "when", "status", "notes", "assumes", *AMOUNT_FIELDS
 CONDITION_KINDS = ("equals", "in", "min_years", "max_years", "under", "at_least")
 # `since_age: 7` on years_aided counts only the years after that birthday (needs `under` or `at_least`);
 # `if_not` says what would change a failed condition; `definition` reads a word of the document that has
-# no number (儿童) as the threshold given, and says so.
-CONDITION_EXTRAS = ("since_age", "if_not", "definition", "assumed")
+# no number (儿童) as the threshold given, and says so; `text_not` is how the document words the condition
+# a rule requires *not* to hold ("不具备义务教育入学条件" for `not condition_school_ready`).
+CONDITION_EXTRAS = ("since_age", "if_not", "definition", "assumed", "text_not")
 
 
 class RuleBookError(KnowledgeError):
@@ -126,7 +127,7 @@ def _condition(ctx: _Ctx, name: str, node: Any, parent: Any) -> Condition:
     if not params:
         raise ctx.fail(node, f"condition {name!r}: needs one of {', '.join(CONDITION_KINDS)}")
     extras = {}
-    for key in ("if_not", "definition"):
+    for key in ("if_not", "definition", "text_not"):
         if key in node:
             extras[key] = ctx.text(node, key, f"condition {name!r}")
     for kind, value in params.items():

@@ -196,3 +196,19 @@ def test_format_result_states_each_amount_once_and_still_cites_its_clause():
         {"region": "zhuji", "age": 4, "diagnosis": "diagnosed", "residency": "hukou"}))
     assert text.count("36000") == 1 and text.count("3000元") == 1
     assert "附件1 二、康复治疗服务体系 提高康复补贴" in text  # the clause giving the raised cap
+
+
+@pytest.mark.parametrize(
+    ("profile", "says"),
+    [
+        # the rule needs "not school_ready": the reason names what it needs, in the document's words
+        ({"region": "zhuji", "age": 8, "diagnosis": "diagnosed", "residency": "hukou", "school_ready": True},
+         "条件是“不具备义务教育入学条件”，孩子不满足"),
+        ({"region": "shanghai", "age": 6, "residency": "residence_permit", "disability_certificate": True,
+          "permit_years": 2, "other_province_aid": True}, "条件是“未享受外省市残疾儿童康复救助政策”，孩子不满足"),
+        ({"region": "shanghai", "age": 6, "residency": "residence_permit", "disability_certificate": True,
+          "permit_years": 2, "other_province_aid": False}, "未享受外省市残疾儿童康复救助政策"),
+    ],
+)
+def test_a_condition_required_not_to_hold_is_named_in_the_documents_words(profile, says):
+    assert says in format_result(load_rulebook().evaluate(profile))
