@@ -385,6 +385,16 @@ def test_how_long_a_permit_must_be_held_is_answered_only_where_a_document_says(
     assert says in reply and ("志愿者" in reply) == hands_over
 
 
+def test_is_the_aid_still_there_is_a_yes_no_question_on_the_aid(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-still", "我屋娃儿15岁了,困境孤独症,屋头也困难,重庆这个康复救助还有没得嘛").text
+    assert reply.startswith("【初步判断】") and "暂不符合" in reply.split("\n")[0] and "0—14周岁" in reply
+
+
+def test_asking_whether_papers_go_to_both_offices_is_not_asking_which_papers(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-share", "重庆的 民政和残联之间信息通不通哦,我是不是两边都要跑都要交一遍材料").text
+    assert "信息共享" in reply and "要带哪些材料" not in reply
+
+
 def test_a_question_on_the_age_limit_gets_the_entry_naming_it(sim: WeChatSimulator) -> None:
     reply = sim.send_text("o-agelimit", "上海殘疾兒童康復救助的年齡上限是幾歲？").text
     assert "未满18周岁" in reply and "沪府发〔2025〕1号" in reply
