@@ -136,6 +136,8 @@ def test_tokenize_maps_synonyms(engine):
         ("孩子满7岁以后还能补吗", {}),  # a time to come, not the child's age
         ("在区里面定点机构训练", {"institution": "in_district"}),
         ("在主城那边的机构 不在綦江区里面", {"region": "qijiang", "institution": "out_of_district"}),  # a denial is not the place
+        ("看到像是孤独症 哪个来管", {"diagnosis": "suspected"}),  # looks like it: not told by a doctor
+        ("娃儿有点像自闭", {"diagnosis": "suspected"}),
         ("也没在老家领过康复救助", {"other_province_aid": False}),  # a negator before the place word
         ("没有在外省享受过", {"other_province_aid": False}),
         ("一定要有残疾证才能申请吗", {}),  # asks about the requirement: says nothing of the family
