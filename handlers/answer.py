@@ -42,7 +42,6 @@ VERDICT_INTENTS = ("eligibility", "aid_amount", "apply_aid")
 CONTEXT_SECONDS = 30 * 60  # a follow-up leans on the previous question for this long
 _ELLIPTICAL = re.compile(r"^(那|那么|那如果|如果|要是|假如|还有|另外)|呢[?？。!！]*$|^(那)?(上|读)?(大学|高中|初中|小学|幼儿园)")
 _FOLLOW_UP_OPENING = re.compile(r"^(那|那么|那如果|那要是|还有|另外|那像)")
-_AGE_AFTER = re.compile(r"(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:以后|之后|以上|往后)")
 _SHORT_FOLLOW_UP = 16  # characters: longer messages carry their own topic
 _REGION_REPLY_CHARS = 6  # a reply to "which region?" longer than this that asks something is a new question
 
@@ -105,9 +104,9 @@ def read_question(ctx: Context) -> Question:
         facts = {**context.get("facts", {}), **facts}
     if context and context.get("text") and (is_follow_up(text) or leans_on_context(ctx)):
         asked, text = text, f"{context['text']} {text}"
-        later = _AGE_AFTER.search(result.normalized)
-        if later and "age" not in slots:
-            facts["age"] = float(later.group(1))  # "那满18岁以后呢": the same question for that age
+        later = ctx.services.engine.slots.age_after(result.normalized)
+        if later is not None and "age" not in slots:
+            facts["age"] = later  # "那满18岁以后呢": the same question for that age
     if context and region is None:
         # "我们在綦江…" then "满十八岁了还能申请吗": the conversation is still about the place just named.
         region = context.get("region")
@@ -137,7 +136,7 @@ def ranked_answer(ctx: Context, question: Question) -> Answer:
     found = rank(question.text)
     if question.asked and question.previous_entry and found.entry_ids[:1] == [question.previous_entry]:
         alone = rank(question.asked)
-        if alone.kind == "answer" and alone.entry_ids[:1] != found.entry_ids[:1] and not kb.is_tentative(alone.text) \
+        if alone.kind == "answer" and alone.entry_ids[:1] != found.entry_ids[:1] and not alone.tentative \
                 and alone.score >= kb.settings.follow_up_own_score:
             return alone
     return found
@@ -219,7 +218,7 @@ def answer_question(ctx: Context, question: Question) -> Reply | None:
         result = pending or evaluate(ctx, region, question.facts)
         if result.status == "not_eligible":
             return verdict_reply(ctx, question, result)
-    return reply_with_entry(ctx, question, entry, region, found.text)
+    return reply_with_entry(ctx, question, entry, region, found.text, found.tentative)
 
 
 def vetoed_as_out_of_scope(ctx: Context, question: Question, score: float) -> bool:
@@ -306,7 +305,8 @@ def reply_with_quote(ctx: Context, question: Question, found: Answer) -> Reply |
     return Reply(text=found.text, intent=question.intent, confidence=question.confidence)
 
 
-def reply_with_entry(ctx: Context, question: Question, entry: Entry, region: str | None, text: str) -> Reply:
+def reply_with_entry(ctx: Context, question: Question, entry: Entry, region: str | None, text: str,
+                     tentative: bool = False) -> Reply:
     """The entry's cited answer, then the offer of a personal check for "can we / how much" entries."""
     intent = next((i for i in entry.intents if i in VERDICT_INTENTS), entry.intents[0])
     adopt_first_region(ctx, region)
@@ -316,7 +316,7 @@ def reply_with_entry(ctx: Context, question: Question, entry: Entry, region: str
         # What the entry says still helps when it surely answers the rest ("怎么申请，要带什么材料"); a
         # nearest-match entry would only be noise next to the honest line.
         messages = kb.settings.messages
-        text = messages["unsaid"].format(label=unsaid) if kb.is_tentative(text) else \
+        text = messages["unsaid"].format(label=unsaid) if tentative else \
             f"{text}\n{messages['unsaid_after'].format(label=unsaid)}"
     if entry.silent or unsaid is not None:  # the documents do not say: a volunteer who can find out
         reply = escalate(ctx, "not_covered", intent, question.confidence, lead=text)

@@ -43,8 +43,6 @@ _WEEKDAYS = {
 # 4岁 / 3.5岁 / 1岁8个月 / 7周岁; not part of a range (7-14岁, 7到14岁) and not a threshold (未满7周岁)
 _AGE_RE = re.compile(r"(?<![\d.~\-到至])(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:\s*(\d+)\s*个?月)?")
 _HUKOU_WHERE = re.compile(r"^\s*(?:还|都|也)?(?:是|在|落在|落户在|属于|迁到|迁去|迁回|转到|转去|迁)")  # "户口在江西", "户籍是安徽的"
-_NOW_WORDS = ("刚", "刚刚", "已经", "已", "今年", "才", "都", "早就", "上个月", "上月", "前几天", "这个月")
-_LATER_WORDS = ("以后", "之后", "后", "的时候", "时")
 _AGE_RANGE_AFTER = re.compile(r"^\s*(?:[-~到至]|以上|以下|以内|之间)")
 _AGE_THRESHOLD_BEFORE = re.compile(r"(?:未满|不满|不到|超过|满了?|大于|小于|[-~到至])\s*$")
 _MONTHS_RE = re.compile(r"(?<![\d.])(\d+)\s*个月(?:大|的宝宝|的孩子)")
@@ -62,6 +60,11 @@ class SlotExtractor:
         self._regions = regions  # None: the served folder's table, read when used (a county imported live)
         self._years_aided = _years_aided_patterns(table.get("years_aided") or {})
         self._when = [(str(k), str(v)) for k, v in table.get("when", [])]
+        ages = table.get("age") or {}
+        self._now_words = tuple(ages.get("now_words") or ())
+        self._later_words = tuple(ages.get("later_words") or ())
+        after = "|".join(map(re.escape, ages.get("after_words") or ()))
+        self._age_after = re.compile(rf"(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:{after})") if after else None
         self._when.sort(key=lambda kv: -len(kv[0]))
 
     @property
@@ -106,7 +109,7 @@ class SlotExtractor:
                 # now (刚满18岁, 已经满7岁, 今年满6岁), not of a time to come (满7岁以后)
                 before, after = text[: m.start()], text[m.end() : m.end() + 2]
                 if not before.endswith("满") or not (after.startswith("了") or (
-                        before[:-1].endswith(_NOW_WORDS) and not after.startswith(_LATER_WORDS))):
+                        before[:-1].endswith(self._now_words) and not after.startswith(self._later_words))):
                     continue
             years = float(m.group(1))
             if m.group(2):
@@ -117,6 +120,11 @@ class SlotExtractor:
         if months:
             return round(int(months.group(1)) / 12, 2)
         return None
+
+    def age_after(self, text: str) -> float | None:
+        """"那满18岁以后呢": the age a question is asked for (not the child's age now), or None."""
+        found = self._age_after.search(text) if self._age_after else None
+        return float(found.group(1)) if found else None
 
     def _negated(self, text: str, start: int, end: int) -> bool:
         window = text[max(0, start - self.settings["negation_window"]) : start]

@@ -76,6 +76,8 @@ class Answer:
     score: float = 0.0
     # kind "expired": the entry that answers rests on a document not in force on the day asked (issue 16)
     standing: Standing | None = None
+    # sent as the nearest match, with an offer of a person (messages.tentative): not surely what was asked
+    tentative: bool = False
 
 
 class KnowledgeBase:
@@ -256,7 +258,7 @@ class KnowledgeBase:
         reply = self.render(top.entry, region, today)
         if not sure:
             reply = f"{reply}\n{s.messages['tentative']}"
-        return Answer("answer", reply, [top.entry.id], list(top.entry.regions), top.score)
+        return Answer("answer", reply, [top.entry.id], list(top.entry.regions), top.score, tentative=not sure)
 
     def _expired(self, text: str, region: str | None, today: dt.date, residency: str | None,
                  intent_probs: dict[str, float] | None, age: float | None) -> Answer | None:
@@ -348,11 +350,7 @@ class KnowledgeBase:
         if "元" in found.text:
             lines.append(s.disclaimer)
         lines.append(s.messages["tentative"])
-        return Answer("quote", "\n".join(lines), [], [doc.region], found.score)
-
-    def is_tentative(self, text: str) -> bool:
-        """True for an answer sent as the nearest match (it carries messages.tentative)."""
-        return self.settings.messages["tentative"] in text
+        return Answer("quote", "\n".join(lines), [], [doc.region], found.score, tentative=True)
 
     def unsaid(self, text: str, entry: Entry) -> str | None:
         """What `text` asks for that no document gives ("电话是好多", "要带哪些材料") and `entry` does not give
@@ -411,13 +409,10 @@ def load_knowledge_base(root: Path | None = None, tokenize: Tokenize | None = No
     return KnowledgeBase(entries, sources, settings, tokenize, normalize)
 
 
-_PLACE_SUFFIXES = ("", "区", "市", "县", "镇", "省", "自治区", "壮族自治区", "街道", "新区")
-
-
 @lru_cache(maxsize=1)
 def _place_words() -> frozenset[str]:
     table = load_region_table()
-    return frozenset(w + suffix for w in (*table.words(), *table.other_places) for suffix in _PLACE_SUFFIXES)
+    return frozenset(w + suffix for w in (*table.words(), *table.other_places) for suffix in table.place_suffixes)
 
 
 def _is_place(word: str) -> bool:

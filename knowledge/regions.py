@@ -32,6 +32,7 @@ class RegionTable:
     menu_order: tuple[str, ...]
     exclude: tuple[str, ...]
     other_places: tuple[str, ...]  # longest first
+    place_suffixes: tuple[str, ...] = ("",)  # 浦东 is also 浦东新区: a place word with any of these names a place
 
     def find(self, text: str) -> str | None:
         """The region a (normalised) message names; the first in `match_order` wins (綦江 before 重庆)."""
@@ -75,8 +76,9 @@ def parse_region_table(data: object, path: Path) -> RegionTable:
         if sorted(map(str, order)) != sorted(regions):
             raise KnowledgeError(f"{path}:{line_of(order)}: `{key}` must list each region once: {sorted(regions)}")
     places = sorted((str(p) for p in data.get("other_places") or []), key=len, reverse=True)
+    suffixes = ("", *(str(w) for w in data.get("place_suffixes") or ()))
     return RegionTable(regions, tuple(map(str, data["match_order"])), tuple(map(str, data["menu_order"])),
-                       tuple(str(w) for w in data.get("exclude") or []), tuple(places))
+                       tuple(str(w) for w in data.get("exclude") or []), tuple(places), suffixes)
 
 
 def use_knowledge_root(root: Path | None) -> None:

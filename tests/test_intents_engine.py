@@ -367,3 +367,12 @@ def test_classification_contract(engine):
 def test_a_message_that_asks_nothing_is_told_apart(engine, text, asks):
     assert engine.slots.asks(text) is asks
 
+
+
+@pytest.mark.parametrize(("text", "age"), [
+    ("那满18岁以后呢", 18.0),  # the same question for that age
+    ("7岁之后还能补吗", 7.0),
+    ("孩子5岁", None),  # the child's age now, not an age asked about
+])
+def test_age_after_is_the_age_a_question_is_asked_for(engine, text, age):
+    assert engine.slots.age_after(engine.normalize(text)) == age

@@ -42,7 +42,7 @@ def test_a_fact_no_entry_covers_is_quoted_with_its_clause(kb: KnowledgeBase, que
     found = kb.quote(question, region)
     assert found is not None and found.kind == "quote"
     assert words in found.text and clause in found.text and kb.sources[region].document in found.text
-    assert kb.is_tentative(found.text)  # a person is offered: nobody reviewed this sentence as an answer
+    assert found.tentative and kb.settings.messages["tentative"] in found.text  # a person is offered: nobody reviewed this sentence as an answer
 
 
 @pytest.mark.parametrize(

@@ -67,3 +67,9 @@ def test_an_order_that_misses_a_region_fails_at_load(tmp_path: Path):
     path.write_text("match_order: [a]\nmenu_order: [a, b]\nregions:\n  a: {name: A, words: [甲]}\n", encoding="utf-8")
     with pytest.raises(KnowledgeError, match="menu_order"):
         parse_region_table(load_yaml(path), path)
+
+
+def test_place_suffixes_come_from_the_table() -> None:
+    """浦东新区 / 南宁市 are places, not a question's topic: the suffixes are data, with the bare word always."""
+    table = load_region_table()
+    assert table.place_suffixes[0] == "" and {"区", "市", "新区"} <= set(table.place_suffixes)
