@@ -325,9 +325,14 @@ def test_an_amount_the_document_does_not_give_goes_to_a_person_after_the_verdict
 
 
 def test_a_fact_only_the_document_states_is_quoted_with_its_clause(app: Flask, sim: WeChatSimulator) -> None:
-    reply = sim.send_text("o-quote", "上海有没有远程康复或者智能康复这种").text
-    assert reply.startswith("文件原文是这样写的：“") and "探索实现远程诊疗、智能康复" in reply
-    assert "依据：沪府发〔2025〕1号 二、(九)" in reply and "回复“人工”" in reply and not tickets(app, "o-quote")
+    reply = sim.send_text("o-quote", "上海有没有鼓励高校办特殊教育专业").text
+    assert reply.startswith("文件原文是这样写的：“") and "鼓励高校加强特殊教育相关专业建设" in reply
+    assert "依据：沪府发〔2025〕1号 二、(三)" in reply and "回复“人工”" in reply and not tickets(app, "o-quote")
+
+
+def test_a_direction_the_document_explores_is_answered_as_one(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-tech", "上海有没有远程康复或者智能康复这种").text
+    assert "探索实现远程诊疗、智能康复" in reply and "沪府发〔2025〕1号 二（九）" in reply
 
 
 @pytest.mark.parametrize(
