@@ -418,6 +418,13 @@ class RegionAnswerHandler(DialogueHandler):
         if region is None:
             if ctx.classification.slots.get("other_place") and len(ctx.text) <= 12:
                 return hand_over_other_place(ctx, state.get("intent"), None)  # escalate clears the dialogue
+            if state.get("text"):
+                # not the region but another message ("那以后上到小学初中呢"): the waiting question is its
+                # context, so a follow-up is read with it (and the region is asked again for both)
+                clear_dialogue(ctx)
+                remember_context(ctx, Question(state["text"], None, dict(state.get("facts") or {}),
+                                               state.get("intent")), None)
+                return Redispatch()
             return None
         ctx.user.region = region  # the parent told us: this is theirs now
         clear_dialogue(ctx)

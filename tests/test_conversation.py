@@ -434,6 +434,14 @@ def test_a_new_question_in_reply_to_which_region_is_answered_itself(sim: WeChatS
     assert "送训补贴" in reply and "桂残联字〔2024〕36号" in reply
 
 
+def test_a_follow_up_sent_instead_of_the_region_is_read_with_the_waiting_question(sim: WeChatSimulator) -> None:
+    assert "哪个地区" in sim.send_text("o-skip", "家里经济困难，孤独症孩子在上幼儿园，有什么减免吗").text
+    again = sim.send_text("o-skip", "那以后上到小学初中呢，要住校的").text
+    assert "哪个地区" in again  # both questions wait for the region; nothing handed to a volunteer
+    reply = sim.send_text("o-skip", "广西").text
+    assert "住宿费" in reply and "桂残联字〔2024〕36号" in reply
+
+
 def test_facts_given_with_the_region_count_for_the_waiting_question(sim: WeChatSimulator) -> None:
     sim.send_text("o-rfacts", "康复补助一年有好多")
     reply = sim.send_text("o-rfacts", "綦江，娃儿5岁").text
