@@ -146,6 +146,8 @@ class Normalizer:
         unit_alt = "|".join(map(re.escape, units))
         # A numeral run (Chinese or Arabic) followed by a unit; 半 after 岁 adds a half.
         self._numeral_re = re.compile(rf"([{_NUMERAL_CHARS}]+|\d+(?:\.\d+)?)({unit_alt})(半)?")
+        # "七到十七岁", "三至六岁": the first end of a range has no unit of its own
+        self._range_start_re = re.compile(rf"(?<![{_NUMERAL_CHARS}\d])([{_NUMERAL_CHARS}]+)(?=[到至~～—-]\d+(?:{unit_alt}))")
         self._bare_big_re = re.compile(
             rf"[一二两三四五六七八九十]+[万千][一二三四五六七八九]?(?![{_NUMERAL_CHARS}])"
         )
@@ -227,6 +229,12 @@ class Normalizer:
             return _format_number(value) + unit + (half or "")
 
         text = self._numeral_re.sub(repl, text)
+
+        def start(m: re.Match[str]) -> str:
+            value = chinese_to_number(m.group(1))
+            return m.group(0) if value is None else _format_number(value)
+
+        text = self._range_start_re.sub(start, text)
 
         def bare(m: re.Match[str]) -> str:
             value = chinese_to_number(m.group(0))

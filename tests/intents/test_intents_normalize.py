@@ -102,6 +102,8 @@ def spoken():
         ("阿拉小人在特殊学校读书，学校里厢能做康复伐", "我们孩子在特殊学校读书 学校里面能做康复吗"),
         ("小人书", "小人书"),  # not the Shanghainese 小人 = 孩子
         ("离屋里近一点的地方能做康复伐", "离家近一点的地方能做康复吗"),
+        ("七到十七岁每年两万", "7到17岁每年20000"),  # the first end of a range has no unit of its own
+        ("一到", "一到"),
         # Cantonese (traditional characters first become simplified)
         ("我哋喺梧州 個仔點算", "我们在梧州 孩子怎么办"),
         ("有冇補貼 係唔係要殘疾證", "有没有补贴 是不是要残疾证"),
