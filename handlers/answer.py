@@ -25,6 +25,7 @@ from handlers.base import (
     clear_dialogue,
     dialogue,
     set_dialogue,
+    stated_facts,
 )
 from handlers.clarify import CHOICE_WORDS
 from handlers.eligibility import is_stop, next_step, stop_dialogue
@@ -94,7 +95,7 @@ def read_question(ctx: Context) -> Question:
     text = ctx.text
     result = ctx.classification
     slots = result.slots
-    facts = {k: slots[k] for k in PROFILE_FACTS if slots.get(k) is not None}
+    facts = stated_facts(slots)
     region = slots.get("region")
     context = recent_context(ctx)
     asked = ""
@@ -406,6 +407,14 @@ def asks_anew(ctx: Context) -> bool:
     return len(ctx.text.strip()) > _REGION_REPLY_CHARS and ctx.services.engine.slots.asks(ctx.classification.normalized)
 
 
+def waiting_question_as_context(ctx: Context, state: DialogueState, region: str | None,
+                                facts: dict[str, Any]) -> Redispatch:
+    """The question that waited for the region becomes the recent context, and the message is offered again
+    as a question of its own."""
+    remember_context(ctx, Question(state["text"], region, facts, state.get("intent")), None)
+    return Redispatch()
+
+
 class RegionAnswerHandler(DialogueHandler):
     """The parent answers "which region?": the question that needed it is answered now."""
 
@@ -422,21 +431,17 @@ class RegionAnswerHandler(DialogueHandler):
                 # not the region but another message ("那以后上到小学初中呢"): the waiting question is its
                 # context, so a follow-up is read with it (and the region is asked again for both)
                 clear_dialogue(ctx)
-                remember_context(ctx, Question(state["text"], None, dict(state.get("facts") or {}),
-                                               state.get("intent")), None)
-                return Redispatch()
+                return waiting_question_as_context(ctx, state, None, dict(state.get("facts") or {}))
             return None
         ctx.user.region = region  # the parent told us: this is theirs now
         clear_dialogue(ctx)
         if not state.get("text"):
             return Reply(text=say("region_set", region=region_name(region)) + say("region_next"), intent=None)
-        facts = {**dict(state.get("facts") or {}),
-                 **{k: v for k, v in ctx.classification.slots.items() if k in PROFILE_FACTS and v is not None}}
+        facts = {**dict(state.get("facts") or {}), **stated_facts(ctx.classification.slots)}
         if asks_anew(ctx):
             # "广西有没有家长送训补贴" in reply to "which region?": a question of its own, naming the region; the
             # one waiting is only its context (a follow-up may lean on it)
-            remember_context(ctx, Question(state["text"], region, facts, state.get("intent")), None)
-            return Redispatch()
+            return waiting_question_as_context(ctx, state, region, facts)
         question = Question(state["text"], region, facts, state.get("intent"))
         ctx.reroute(state["text"])
         question.probs = dict(ctx.classification.alternatives)
@@ -475,7 +480,7 @@ class OfferCheckHandler(DialogueHandler):
     def resume(self, ctx: Context, state: DialogueState) -> Reply | None:
         text = ctx.text.strip().rstrip("。.!！")
         profile = dict(state.get("profile") or {})
-        facts = {k: v for k, v in ctx.classification.slots.items() if k in PROFILE_FACTS}
+        facts = stated_facts(ctx.classification.slots)
         if facts and len(text) <= 12 and not is_follow_up(text):
             # "4岁" / "有残疾证": the parent starts the check by answering ("那我们不是困难户呢" asks instead)
             return next_step(ctx, {**profile, **facts}, "eligibility")

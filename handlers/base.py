@@ -15,6 +15,11 @@ PROFILE_FACTS = ("age", "diagnosis", "residency", "hardship", "disability_certif
                  "self_care_insufficient", "rehab_indication")
 
 
+def stated_facts(slots: dict[str, Any]) -> dict[str, Any]:
+    """The family facts a message states (the slots the rules read)."""
+    return {k: v for k, v in slots.items() if k in PROFILE_FACTS and v is not None}
+
+
 class RecentQuestion(TypedDict):
     """The previous question's topic, kept for a follow-up ("那7岁以后呢") for a while."""
 

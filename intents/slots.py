@@ -60,12 +60,16 @@ class SlotExtractor:
         self._regions = regions  # None: the served folder's table, read when used (a county imported live)
         self._years_aided = _years_aided_patterns(table.get("years_aided") or {})
         self._when = [(str(k), str(v)) for k, v in table.get("when", [])]
+        self._when.sort(key=lambda kv: -len(kv[0]))
         ages = table.get("age") or {}
         self._now_words = tuple(ages.get("now_words") or ())
         self._later_words = tuple(ages.get("later_words") or ())
         after = "|".join(map(re.escape, ages.get("after_words") or ()))
         self._age_after = re.compile(rf"(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:{after})") if after else None
-        self._when.sort(key=lambda kv: -len(kv[0]))
+        # read on every flag of every message: the tables' phrases, once
+        self._flag_asked = tuple(table.get("flag_asked") or ())
+        self._flag_asked_reach = max(map(len, self._flag_asked), default=0)
+        self._negation_bridges = "".join(table.get("negation_bridges") or ())
 
     @property
     def regions(self) -> RegionTable:
@@ -129,7 +133,7 @@ class SlotExtractor:
     def _negated(self, text: str, start: int, end: int) -> bool:
         window = text[max(0, start - self.settings["negation_window"]) : start]
         # "没在老家领过": a negator may stand before a place word that opens the keyword's phrase
-        bridged = window.rstrip("".join(self.table.get("negation_bridges", ())))
+        bridged = window.rstrip(self._negation_bridges)
         if any(w.endswith(neg) for w in (window, bridged) for neg in self.table.get("flag_negators", [])):
             return True
         after = text[end : end + self.settings["negation_window"] + 2].lstrip("也都还")
@@ -140,11 +144,11 @@ class SlotExtractor:
         """True/False when the message states the fact (or denies it), None when it does not say. A keyword
         inside a question about the requirement itself ("一定要有残疾证才能申请吗") states nothing."""
         value: bool | None = None
-        asked = tuple(self.table.get("flag_asked", ()))
+        asked = self._flag_asked
         for kw in sorted(keywords, key=len, reverse=True):
             start = text.find(kw)
             while start != -1:
-                if asked and text[max(0, start - max(map(len, asked))) : start].endswith(asked):
+                if asked and text[max(0, start - self._flag_asked_reach) : start].endswith(asked):
                     start = text.find(kw, start + len(kw))
                     continue
                 negated = self._negated(text, start, start + len(kw))

@@ -175,10 +175,10 @@ _AMOUNT_ONLY = re.compile(r"每(?:人每)?[年月]最高补[助贴]\s*([\d,]+)\s
 
 
 def _restates_amount(text: str, lines: list[str]) -> bool:
-    """A reason that is only an amount the amount lines already give ("每年最高补贴 36000 元")."""
+    """A reason that is only an amount the amount lines already give ("每年最高补贴 36000 元"; the lines are
+    typeset without the digit gap)."""
     found = _AMOUNT_ONLY.fullmatch(text.strip())
-    return found is not None and any(f"{found.group(1)} 元" in line or f"{found.group(1)}元" in line
-                                     for line in lines)
+    return found is not None and any(f"{found.group(1)}元" in line for line in lines)
 
 
 def _fits(lines: list[str], extra: str, tail: str) -> bool:
