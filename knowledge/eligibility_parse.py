@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from knowledge.regions import load_region_table
+from knowledge.yamlload import KnowledgeError, line_of, load_yaml
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 NUM = r"(\d+(?:\.\d+)?|[零〇一二两三四五六七八九十]+)"
@@ -68,9 +72,10 @@ def parse_age(t: str) -> float | None:
 
 def parse_years(t: str) -> float | None:
     """'2年' -> 2, '一年半' -> 1.5, '不到一年' -> 0.5 (decides "满1年" correctly), '没有' -> 0."""
-    if re.fullmatch(r"(没有|没|无|还没|没享受过|没有享受过|刚办|刚办的|刚刚办)", t):
+    words = reply_words()
+    if re.fullmatch(f"({words.years_none})", t):
         return 0.0
-    m = re.search(r"(不到|不满|未满|少于)" + NUM + r"年", t)
+    m = re.search(f"({words.years_under})" + NUM + r"年", t)
     if m:
         n = cn_number(m.group(2))
         return None if n is None else max(0.0, n - 0.5)
@@ -83,65 +88,111 @@ def parse_years(t: str) -> float | None:
     return n + (0.5 if m.group(2) else 0.0)
 
 
-_NEG = r"没有|没|无|否|不是|不算|不属于|不|未|非"
-_YES = r"是|有|对|嗯|好|确定|持有|办了|享受过|具备|能|可以|yes|y|ok"
-_FIELD_WORDS: dict[str, tuple[str, str]] = {  # field -> (words meaning True, words meaning False)
-    "hardship": (r"低保|特困|边缘|困难|建档立卡|孤儿|事实无人抚养|贫困", ""),
-    "self_care_insufficient": (r"不足|不能自理|不会自己|需要.{0,3}帮|离不开人|自理能力差", r"能自理|会自己|没问题"),
-    "school_ready": (r"能上学|可以上学|能入学|可以入学|具备", ""),
-    "other_province_aid": (r"享受过|领过|拿过", ""),
-    "disability_certificate": (r"残疾证|残疾人证|残证", ""),
-    "sunshine_card": (r"阳光宝宝卡|阳光卡", ""),
-}
+REPLIES_PATH = Path(__file__).resolve().parent / "data" / "interview_replies.yaml"
 
 
-_UNSURE = r"不知道|不清楚|不确定|不太清楚|不懂|不记得|啥意思|什么意思|不明白"
+def _alternation(words: list[str]) -> str:
+    return "|".join(str(w) for w in words)
+
+
+@dataclass(frozen=True)
+class ReplyWords:
+    """knowledge/data/interview_replies.yaml as regular-expression alternations, read once."""
+
+    unsure: str
+    negation: str
+    affirmation: str
+    fields: dict[str, tuple[str, str, bool]]  # field -> (yes words, no words, bare name is unknown)
+    years_none: str
+    years_under: str
+    suspected: str
+    not_diagnosed: str
+    diagnosed: str
+    diagnosed_whole: str
+    permit: str
+    permit_negated: str
+    hukou: str
+    hukou_negated: str
+    residency_none_whole: str
+    out_of_district: str
+    in_district: str
+
+
+@functools.cache
+def reply_words() -> ReplyWords:
+    raw = load_yaml(REPLIES_PATH)
+    try:
+        res, dia = raw["residency"], raw["diagnosis"]
+        return ReplyWords(
+            unsure=_alternation(raw["unsure"]), negation=_alternation(raw["negation"]),
+            affirmation=_alternation(raw["affirmation"]),
+            fields={name: (_alternation(f.get("true_words", [])), _alternation(f.get("false_words", [])),
+                           bool(f.get("name_only_unknown", False))) for name, f in raw["fields"].items()},
+            years_none=_alternation(raw["years"]["none_whole_reply"]),
+            years_under=_alternation(raw["years"]["under"]),
+            suspected=_alternation(dia["suspected"]), not_diagnosed=_alternation(dia["none"]),
+            diagnosed=_alternation(dia["diagnosed"]), diagnosed_whole=_alternation(dia["diagnosed_whole_reply"]),
+            permit=_alternation(res["permit"]),
+            permit_negated=f"({_alternation(res['permit_negators'])})[^，,。;；]{{0,3}}({_alternation(res['permit'])})",
+            hukou=_alternation(res["hukou"]),
+            hukou_negated=(f"({_alternation(res['hukou_negators'])})[^，,。;；]{{0,4}}({_alternation(res['hukou_negated'])})"
+                           f"|{_alternation(res['hukou_absent'])}"),
+            residency_none_whole=_alternation(res["none_whole_reply"]),
+            out_of_district=_alternation(raw["institution"]["out_of_district"]),
+            in_district=_alternation(raw["institution"]["in_district"]),
+        )
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise KnowledgeError(f"{REPLIES_PATH}:{line_of(raw)}: missing or malformed section: {exc}") from exc
 
 
 def parse_bool(field: str, t: str) -> bool | None:
     """Field words first ("不能自理" -> True for self_care_insufficient), a negation anywhere else flips them."""
-    if re.search(_UNSURE, t):
+    words = reply_words()
+    if re.search(words.unsure, t):
         return None
-    pos, neg = _FIELD_WORDS.get(field, ("", ""))
+    pos, neg, name_only_unknown = words.fields.get(field, ("", "", False))
     if pos and re.search(pos, t):
-        if field in ("disability_certificate", "sunshine_card") and not re.search(_YES + "|" + _NEG, re.sub(pos, "", t)):
+        rest = re.sub(pos, "", t)
+        if name_only_unknown and not re.search(words.affirmation + "|" + words.negation, rest):
             return None  # just the name of the card, no yes or no
-        return not re.search(_NEG, re.sub(pos, "", t))
+        return not re.search(words.negation, rest)
     if neg and re.search(neg, t):
         return False
-    if re.search(_NEG, t):
+    if re.search(words.negation, t):
         return False
-    if re.search(_YES, t):
+    if re.search(words.affirmation, t):
         return True
     return None
 
 
 def parse_diagnosis(t: str) -> str | None:
-    if re.search(r"疑似|怀疑|可能|还没确诊|没确诊|未确诊|不是确诊|没有确诊|在等|等诊断|排队|评估中|不确定|不知道是不是", t):
+    words = reply_words()
+    if re.search(words.suspected, t):
         return "suspected"
-    if re.search(_UNSURE, t):
+    if re.search(words.unsure, t):
         return None
-    if re.search(r"没有|没|否|不是|^无|^不$|^未", t):
+    if re.search(words.not_diagnosed, t):
         return "none"
-    if re.search(r"确诊|诊断了|已诊断|诊断为|诊断是|医院说是|孤独症|自闭症|谱系", t):
+    if re.search(words.diagnosed, t):
         return "diagnosed"
-    if re.fullmatch(r"(是|是的|对|嗯|有|已经)", t):
+    if re.fullmatch(f"({words.diagnosed_whole})", t):
         return "diagnosed"
     return None
 
 
 def parse_residency(t: str) -> str | None:
-    if re.search(_UNSURE, t):
+    words = reply_words()
+    if re.search(words.unsure, t):
         return None
-    permit_neg = re.search(r"(没有|没|无|未|不是)[^，,。;；]{0,3}居住证", t)
-    permit = "居住证" in t and not permit_neg
-    hukou_neg = re.search(r"(没有|没|无|不是|不在|非)[^，,。;；]{0,4}(户口|户籍|本地)|外地|外省|户口不在|户籍不在", t)
-    hukou = re.search(r"户口|户籍|本地|籍", t) and not hukou_neg
+    permit_neg = re.search(words.permit_negated, t)
+    permit = re.search(words.permit, t) and not permit_neg
+    hukou_neg = re.search(words.hukou_negated, t)
+    hukou = re.search(words.hukou, t) and not hukou_neg
     if hukou:
         return "hukou"
     if permit:
         return "residence_permit"
-    if hukou_neg or permit_neg or re.fullmatch(r"(都没有|都没|没有|没|无|都不是|不是)", t):
+    if hukou_neg or permit_neg or re.fullmatch(f"({words.residency_none_whole})", t):
         return "none"
     return None
 
@@ -151,8 +202,9 @@ def parse_region(t: str) -> str | None:
 
 
 def parse_institution(t: str) -> str | None:
-    if re.search(r"区外|外区|外地|主城|市里|区以外", t):
+    words = reply_words()
+    if re.search(words.out_of_district, t):
         return "out_of_district"
-    if re.search(r"区内|本区|区里|綦江|本地", t):
+    if re.search(words.in_district, t):
         return "in_district"
     return None

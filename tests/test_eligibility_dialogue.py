@@ -212,3 +212,20 @@ def test_format_result_states_each_amount_once_and_still_cites_its_clause():
 )
 def test_a_condition_required_not_to_hold_is_named_in_the_documents_words(profile, says):
     assert says in format_result(load_rulebook().evaluate(profile))
+
+
+def test_reply_words_with_a_missing_section_fail_at_load_with_file_and_line(tmp_path, monkeypatch):
+    from knowledge import eligibility_parse
+    from knowledge.yamlload import KnowledgeError
+
+    bad = tmp_path / "interview_replies.yaml"
+    bad.write_text("unsure: [不知道]\nnegation: [没有]\n", encoding="utf-8")
+    monkeypatch.setattr(eligibility_parse, "REPLIES_PATH", bad)
+    eligibility_parse.reply_words.cache_clear()
+    try:
+        with pytest.raises(KnowledgeError, match=r"replies\.yaml:1: missing or malformed section"):
+            eligibility_parse.reply_words()
+    finally:
+        monkeypatch.undo()
+        eligibility_parse.reply_words.cache_clear()
+    assert eligibility_parse.parse_bool("hardship", "低保户") is True
