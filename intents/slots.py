@@ -50,6 +50,15 @@ _SPAN_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(个月|年)(?!级|龄|纪|前|底|初
 _WEEKDAY_RE = re.compile(r"(下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
 
 
+def _occurrences(text: str, word: str) -> list[int]:
+    """Start of every occurrence of `word` in `text`."""
+    found, start = [], text.find(word)
+    while start != -1:
+        found.append(start)
+        start = text.find(word, start + len(word))
+    return found
+
+
 class SlotExtractor:
     def __init__(self, table: dict[str, Any], settings: dict[str, Any] | None = None,
                  regions: RegionTable | None = None):
@@ -96,6 +105,8 @@ class SlotExtractor:
         if place is None:
             return None
         asked = tuple(self.table.get("place_asked", ()))
+        if region and self.compares_with_region(text, region):
+            return place  # "绍兴越城区的补贴是多少，跟诸暨一样吗": ours is only what it is compared with
         start = text.find(place)
         while start != -1:
             before, after = text[max(0, start - 6) : start], text[start + len(place) :]
@@ -104,6 +115,12 @@ class SlotExtractor:
                 return place
             start = text.find(place, start + len(place))
         return None
+
+    def compares_with_region(self, text: str, region: str) -> bool:
+        """The covered region is named only as a comparison ("跟诸暨一样吗", "比上海多吗")."""
+        compare = tuple(self.table.get("compared_with", ()))
+        spans = [i for word in self.regions.regions[region].words for i in _occurrences(text, word)]
+        return bool(spans) and all(text[max(0, i - 2):i].endswith(compare) for i in spans)
 
     def age(self, text: str) -> float | None:
         lo, hi = self.settings["min_age"], self.settings["max_age"]
