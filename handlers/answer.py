@@ -44,6 +44,7 @@ CONTEXT_SECONDS = 30 * 60  # a follow-up leans on the previous question for this
 _ELLIPTICAL = re.compile(r"^(那|那么|那如果|如果|要是|假如|还有|另外)|呢[?？。!！]*$|^(那)?(上|读)?(大学|高中|初中|小学|幼儿园)")
 _FOLLOW_UP_OPENING = re.compile(r"^(那|那么|那如果|那要是|还有|另外|那像)")
 _SHORT_FOLLOW_UP = 16  # characters: longer messages carry their own topic
+_CONTEXT_FALLBACK_CHARS = 20  # ...but one this short that nothing answers alone is read with the one before
 _REGION_REPLY_CHARS = 6  # a reply to "which region?" longer than this that asks something is a new question
 
 
@@ -63,6 +64,7 @@ class Question:
     follows_verdict: bool = False  # a follow-up to a "can we / how much" question
     previous_entry: str | None = None  # the entry that answered the question a follow-up leans on
     verdict_asked: bool = False  # this question asks "can we / how much" (a follow-up may ask it again)
+    context_text: str = ""  # the recent question on the same place, when this one is not read with it
 
 
 def recent_context(ctx: Context) -> RecentQuestion | None:
@@ -103,6 +105,7 @@ def read_question(ctx: Context) -> Question:
     if context and (region is None or region == context.get("region")):
         # What a parent said about the family minutes ago still holds ("我们是居住证" then a new question).
         facts = {**context.get("facts", {}), **facts}
+    context_text = ""
     if context and context.get("text") and (is_follow_up(text) or leans_on_context(ctx)):
         asked, text = text, f"{context['text']} {text}"
         later = ctx.services.engine.slots.age_after(result.normalized)
@@ -112,11 +115,14 @@ def read_question(ctx: Context) -> Question:
         # "我们在綦江…" then "满十八岁了还能申请吗": the conversation is still about the place just named.
         region = context.get("region")
         follows_verdict = bool(context.get("verdict"))
+    if context and not asked and region == context.get("region"):
+        context_text = str(context.get("text") or "")
     probs = dict(result.alternatives) if result.intent in POLICY_INTENTS or result.decision != "answer" else {}
     own = tuple(k for k in PROFILE_FACTS if slots.get(k) is not None)
     return Question(text, region or ctx.user.region, facts, result.intent, result.confidence, probs,
                     result.decision, asked, own, follows_verdict,
-                    previous_entry=context.get("entry") if context and asked else None)
+                    previous_entry=context.get("entry") if context and asked else None,
+                    context_text=context_text)
 
 
 def leans_on_context(ctx: Context) -> bool:
@@ -135,6 +141,13 @@ def ranked_answer(ctx: Context, question: Question) -> Answer:
         return kb.answer(text, question.region, None, residency=question.facts.get("residency"),
                          intent_probs=question.probs or None, age=question.facts.get("age"))
     found = rank(question.text)
+    if found.kind == "not_covered" and question.context_text and len(question.text) <= _CONTEXT_FALLBACK_CHARS:
+        # "融合是一下子全天进班吗，还是可以慢慢来" after a question on 融合教育: no opener marks it as a
+        # follow-up, but alone it is not answered and with the question before it it is. (A longer one
+        # names its own topic: "是不是要去重医附属儿童医院确诊?那边挂哪个科嘛" is for a person.)
+        together = rank(f"{question.context_text} {question.text}")
+        if together.kind == "answer":
+            return together
     if question.asked and question.previous_entry and found.entry_ids[:1] == [question.previous_entry]:
         alone = rank(question.asked)
         if alone.kind == "answer" and alone.entry_ids[:1] != found.entry_ids[:1] and not alone.tentative \

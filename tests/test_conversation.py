@@ -463,3 +463,33 @@ def test_a_question_after_the_family_situation_gets_the_entry_that_holds_its_wor
     sim.send_text("o-upto", "阿拉浦东的,儿子十五岁孤独症")
     reply = sim.send_text("o-upto", "康复救助到几岁为止啊").text
     assert "未满18周岁" in reply and "沪府发〔2025〕1号" in reply
+
+
+def test_a_short_question_nothing_answers_alone_is_read_with_the_one_before(sim: WeChatSimulator) -> None:
+    sim.send_text("o-lean", "诸暨的孩子能不能去普通学校随班就读")
+    reply = sim.send_text("o-lean", "是一开始就全天在班上吗，能不能慢慢来").text
+    assert "半日融合" in reply and "诸政办发〔2023〕38号" in reply
+
+
+def test_a_longer_question_with_its_own_unknown_topic_is_not_given_the_previous_answer(sim: WeChatSimulator) -> None:
+    sim.send_text("o-nolean", "綦江的娃儿初筛说有问题")
+    reply = sim.send_text("o-nolean", "是不是必须去重庆儿童医院看，挂什么科呢").text
+    assert "志愿者" in reply and "可以" not in reply.split("\n")[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        # a district of 重庆 said without its suffix
+        ("长寿的，孩子孤独症，走不出门，机构能上门康复吗", "上门服务"),
+        # Guangxi's plan gives no age range: said so, not "可以申请"
+        ("广西的孩子7岁还能补吗", "没有写康复救助的年龄范围"),
+        # a county of Shaoxing asked about, Zhuji only compared with
+        ("柯桥区的孤独症补助每月多少，和诸暨比怎么样", "柯桥的政策不在我掌握的文件里"),
+        # Cantonese 嗰边: the place outside the five is what is asked
+        ("我哋喺广西 但系想去深圳做康复 深圳嗰边有冇补贴", "深圳的政策不在我掌握的文件里"),
+    ],
+)
+def test_places_are_read_as_the_parent_means_them(sim: WeChatSimulator, question: str, says: str) -> None:
+    reply = sim.send_text("o-places", question).text
+    assert says in reply and not reply.startswith("可以")
