@@ -33,7 +33,7 @@ from handlers.media import MediaHandler
 from handlers.next_class import JoinCodeHandler, NextSessionHandler
 from handlers.ports import family
 from handlers.reminders import ReminderSwitchHandler
-from handlers.smalltalk import GreetingHandler, ThanksHandler
+from handlers.smalltalk import AcknowledgementHandler, GreetingHandler, ThanksHandler
 
 __all__ = ["build_dispatcher"]
 
@@ -48,8 +48,8 @@ def build_dispatcher() -> Dispatcher:
                     OfferCheckHandler(), EligibilityAnswerHandler(), ProfileConsentHandler()):
         dispatcher.add_handler(handler, group=1)
     for handler in (UnhelpfulHandler(), HumanHandler(), DeleteDataHandler(), GreetingHandler(), ThanksHandler(),
-                    ReminderSwitchHandler(), NextSessionHandler(), RegionStatementHandler(), BackgroundHandler(),
-                    AnswerHandler()):
+                    AcknowledgementHandler(), ReminderSwitchHandler(), NextSessionHandler(), RegionStatementHandler(),
+                    BackgroundHandler(), AnswerHandler()):
         dispatcher.add_handler(handler, group=2)
     dispatcher.add_handler(ClarifyHandler(), group=3)
     dispatcher.add_handler(FallbackHandler(), group=3)

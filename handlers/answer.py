@@ -115,8 +115,9 @@ def read_question(ctx: Context) -> Question:
         # "我们在綦江…" then "满十八岁了还能申请吗": the conversation is still about the place just named.
         region = context.get("region")
         follows_verdict = bool(context.get("verdict"))
-    if context and not asked and region == context.get("region"):
-        context_text = str(context.get("text") or "")
+    if context and not asked and region == context.get("region") and result.intent in POLICY_INTENTS \
+            and ctx.services.engine.slots.asks(result.normalized):
+        context_text = str(context.get("text") or "")  # a policy question, not "今天几号" or "好的知道了"
     probs = dict(result.alternatives) if result.intent in POLICY_INTENTS or result.decision != "answer" else {}
     own = tuple(k for k in PROFILE_FACTS if slots.get(k) is not None)
     return Question(text, region or ctx.user.region, facts, result.intent, result.confidence, probs,

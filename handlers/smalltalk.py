@@ -26,3 +26,16 @@ class ThanksHandler(IntentHandler):
 
     def handle(self, ctx: Context, found: Classification) -> Reply:
         return Reply(text=say("thanks"), intent="thanks", confidence=found.confidence)
+
+
+class AcknowledgementHandler(IntentHandler):
+    """"好的知道了" / "嗯嗯" after an answer: a short word back, not a question for a volunteer."""
+
+    def check(self, ctx: Context) -> Classification | None:
+        slots = ctx.services.engine.slots
+        if ctx.is_text and (slots.acknowledges(ctx.text) or slots.acknowledges(ctx.classification.normalized)):
+            return ctx.classification
+        return None
+
+    def handle(self, ctx: Context, found: Classification) -> Reply:
+        return Reply(text=say("acknowledged"), intent="thanks", confidence=found.confidence)

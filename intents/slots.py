@@ -234,6 +234,12 @@ class SlotExtractor:
             return True
         return any(marker in text for marker in self.table.get("question_markers", ()))
 
+    def acknowledges(self, text: str) -> bool:
+        """The whole message only acknowledges the last reply ("好的知道了", "嗯嗯", "晓得了"): nothing to
+        answer and nothing for a volunteer."""
+        bare = re.sub(r"[\s,，。.!！~～…、]+", "", text).lower()
+        return bare in set(self.table.get("acknowledgements", ()))
+
     def follows_up(self, text: str) -> bool:
         """True when the (normalised) message opens on an aspect of something named before ("到什么时候结束",
         "是给哪个年龄段的", "都有些什么服务"): read with the previous question when it is short."""

@@ -493,3 +493,11 @@ def test_a_longer_question_with_its_own_unknown_topic_is_not_given_the_previous_
 def test_places_are_read_as_the_parent_means_them(sim: WeChatSimulator, question: str, says: str) -> None:
     reply = sim.send_text("o-places", question).text
     assert says in reply and not reply.startswith("可以")
+
+
+@pytest.mark.parametrize("ack", ["好的知道了", "嗯嗯", "晓得了", "好", "明白了。"])
+def test_an_acknowledgement_gets_a_short_word_back_not_a_volunteer(app: Flask, sim: WeChatSimulator, ack: str) -> None:
+    sim.send_text("o-ack", "綦江康复救助怎么申请")
+    reply = sim.send_text("o-ack", ack).text
+    assert reply.startswith("好的") and "网上审核" not in reply
+    assert tickets(app, "o-ack") == []
