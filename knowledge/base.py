@@ -27,6 +27,7 @@ Tokenize = Callable[[str], list[str]]
 Normalize = Callable[[str], str]
 _CHILD_AGE = re.compile(r"[0-9０-９零一二两三四五六七八九十.]+\s*(?:周岁|岁)(?:半|多|了)?"
                         r"(?!\s*(?:以上|以下|以内|以后|之前|之后|前|后|到|至|—|-|~|～|及))")
+_AMOUNT = re.compile(r"\d[\d,.]*\s*(?:万)?元")  # an answer stating a sum of money
 _CHAR_RUN = re.compile(r"[\u4e00-\u9fff]+|[a-z0-9]+")
 
 
@@ -225,8 +226,10 @@ class KnowledgeBase:
                                age=age, today=today)
         if hits and not self._covered(hits):
             # a near-tie: an entry scoring almost as high that does hold the question's words answers it
-            near = next((h for h in hits[1:3] if h.score >= s.near_tie * hits[0].score and self._sure([h])
-                         and h.coverage >= hits[0].coverage + s.near_tie_coverage_gain), None)
+            near = next((h for h in hits[1:3] if self._sure([h]) and (
+                h.score >= s.near_tie * hits[0].score and h.coverage >= hits[0].coverage + s.near_tie_coverage_gain
+                or h.score >= s.near_tie_far * hits[0].score
+                and h.coverage >= hits[0].coverage + s.near_tie_far_coverage_gain)), None)
             if near is not None:
                 hits = [near, *[h for h in hits if h is not near]]
         if not self._covered(hits):
@@ -293,6 +296,11 @@ class KnowledgeBase:
         both = f"{self.render(top.entry, region, today)}\n\n{self.render(rival.entry, region, today)}"
         if len(both) <= s.combined_max_chars:
             return Answer("answer", both, ids, list(top.entry.regions), top.score)
+        if same_topic and not (_AMOUNT.search(top.entry.answer) and _AMOUNT.search(rival.entry.answer)):
+            # two sides of one topic: the better one is the answer, the other named; a menu only between two sums
+            see_also = s.messages["see_also"].format(question=rival.entry.questions[0])
+            return Answer("answer", f"{self.render(top.entry, region, today)}\n{see_also}", [top.entry.id],
+                          list(top.entry.regions), top.score)
         return Answer("choose", "", ids, list(top.entry.regions), top.score)
 
     def _covered(self, hits: list[Hit]) -> bool:

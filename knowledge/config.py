@@ -36,6 +36,8 @@ class Settings:
     ask_region_ratio: float
     near_tie: float
     near_tie_coverage_gain: float
+    near_tie_far: float
+    near_tie_far_coverage_gain: float
     follow_up_own_score: float
     age_question_weight: float
     age_question_words: frozenset[str]
@@ -127,6 +129,8 @@ def load_settings(data_dir: Path) -> Settings:
         ask_region_ratio=_number(data, path, "retrieval", "ask_region_ratio"),
         near_tie=_number(data, path, "retrieval", "near_tie"),
         near_tie_coverage_gain=_number(data, path, "retrieval", "near_tie_coverage_gain"),
+        near_tie_far=_number(data, path, "retrieval", "near_tie_far"),
+        near_tie_far_coverage_gain=_number(data, path, "retrieval", "near_tie_far_coverage_gain"),
         follow_up_own_score=_number(data, path, "retrieval", "follow_up_own_score"),
         age_question_weight=_number(data, path, "retrieval", "age_question_weight"),
         age_question_words=frozenset(str(w) for w in (data.get("retrieval") or {}).get("age_question_words") or ()),

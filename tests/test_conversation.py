@@ -501,3 +501,30 @@ def test_an_acknowledgement_gets_a_short_word_back_not_a_volunteer(app: Flask, s
     reply = sim.send_text("o-ack", ack).text
     assert reply.startswith("好的") and "网上审核" not in reply
     assert tickets(app, "o-ack") == []
+
+
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        # a general entry barely holding the question loses to the region's entry holding most of it
+        ("上海康复救助的实施细则由谁来制定", "市残联"),
+        # 爸爸 / 妈妈 are the document's 父母
+        ("重庆的，孩子爸爸去世了妈妈也走了，没人监护怎么办", "儿童福利机构"),
+        # a car crash is the document's 突发事件、意外伤害
+        ("广西的，家里出了车祸，孤独症孩子生活没着落了，有什么救助", "临时救助"),
+    ],
+)
+def test_everyday_words_reach_the_documents_entry(sim: WeChatSimulator, question: str, says: str) -> None:
+    assert says in sim.send_text("o-everyday", question).text
+
+
+def test_a_list_of_institutions_the_documents_do_not_give_goes_to_a_person(app: Flask, sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-list", "重庆渝北 能给我一份定点康复机构的名单吗").text
+    assert "志愿者" in reply and len(tickets(app, "o-list")) == 1
+
+
+def test_two_sides_of_one_topic_answer_the_closer_and_name_the_other(sim: WeChatSimulator) -> None:
+    """No menu between two entries on one topic (neither a sum of money): the closer answers, the other is named."""
+    reply = sim.send_text("o-sides", "诸暨的，女儿孤独症二十二岁了，想让她出去上班，有没有培训的地方").text
+    assert "就业辅导" in reply and "相关的还有“诸暨成年孤独症人士有职业培训吗”" in reply
+    assert "回复 1 或 2" not in reply
