@@ -108,9 +108,11 @@ def read_question(ctx: Context) -> Question:
     context_text = ""
     if context and context.get("text") and (is_follow_up(text) or leans_on_context(ctx)):
         asked, text = text, f"{context['text']} {text}"
-        later = ctx.services.engine.slots.age_after(result.normalized)
-        if later is not None and "age" not in slots:
-            facts["age"] = later  # "那满18岁以后呢": the same question for that age
+    engine_slots = ctx.services.engine.slots
+    later = engine_slots.age_after(result.normalized) if asked else None
+    later = later if later is not None else engine_slots.age_turning(result.normalized)
+    if later is not None and "age" not in slots:
+        facts["age"] = later  # "那满18岁以后呢", "下个月就满18了，满了以后还能申请吗": asked for that age
     if context and region is None:
         # "我们在綦江…" then "满十八岁了还能申请吗": the conversation is still about the place just named.
         region = context.get("region")

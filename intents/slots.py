@@ -75,6 +75,9 @@ class SlotExtractor:
         self._later_words = tuple(ages.get("later_words") or ())
         after = "|".join(map(re.escape, ages.get("after_words") or ()))
         self._age_after = re.compile(rf"(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:{after})") if after else None
+        # "下个月就满18了，满了以后还能不能申请", "满18岁以后还管不管": the age the child turns, then after it
+        self._age_turning = re.compile(rf"满\s*(\d+)\s*(?:周岁|岁)?\s*了?[，,\s]*(?:满了)?(?:{after})") \
+            if after else None
         # read on every flag of every message: the tables' phrases, once
         self._flag_asked = tuple(table.get("flag_asked") or ())
         self._flag_asked_reach = max(map(len, self._flag_asked), default=0)
@@ -145,6 +148,12 @@ class SlotExtractor:
     def age_after(self, text: str) -> float | None:
         """"那满18岁以后呢": the age a question is asked for (not the child's age now), or None."""
         found = self._age_after.search(text) if self._age_after else None
+        return float(found.group(1)) if found else None
+
+    def age_turning(self, text: str) -> float | None:
+        """"下个月就满18了，满了以后还能申请吗": the age a question is asked for, in any message (a bare "15岁以上"
+        in a question of its own is a range it names, so only `age_after` reads that, in follow-ups)."""
+        found = self._age_turning.search(text) if self._age_turning else None
         return float(found.group(1)) if found else None
 
     def _negated(self, text: str, start: int, end: int) -> bool:

@@ -528,3 +528,10 @@ def test_two_sides_of_one_topic_answer_the_closer_and_name_the_other(sim: WeChat
     reply = sim.send_text("o-sides", "诸暨的，女儿孤独症二十二岁了，想让她出去上班，有没有培训的地方").text
     assert "就业辅导" in reply and "相关的还有“诸暨成年孤独症人士有职业培训吗”" in reply
     assert "回复 1 或 2" not in reply
+
+
+def test_the_age_the_child_is_about_to_turn_is_the_age_asked_for(sim: WeChatSimulator) -> None:
+    first = sim.send_text("o-turn", "綦江孤独症康复救助最大管到好多岁").text
+    assert "0-17岁" in first and "几岁了" not in first  # the limit first, not a question back
+    reply = sim.send_text("o-turn", "我娃儿下个月就满18了，满了以后还能不能申请").text
+    assert "暂不符合" in reply and "0—17岁" in reply and "几岁了" not in reply
