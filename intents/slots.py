@@ -82,6 +82,9 @@ class SlotExtractor:
         self._flag_asked = tuple(table.get("flag_asked") or ())
         self._flag_asked_reach = max(map(len, self._flag_asked), default=0)
         self._negation_bridges = "".join(table.get("negation_bridges") or ())
+        residency = table.get("residency") or {}
+        self._fact_words = tuple(residency.get("hukou") or ()) + tuple(residency.get("residence_permit") or ()) + \
+            tuple(w for words in (table.get("flags") or {}).values() for w in words)
 
     @property
     def regions(self) -> RegionTable:
@@ -163,8 +166,10 @@ class SlotExtractor:
         if any(w.endswith(neg) for w in (window, bridged) for neg in self.table.get("flag_negators", [])):
             return True
         after = text[end : end + self.settings["negation_window"] + 2].lstrip("也都还")
-        return after.startswith(tuple(self.table.get("flag_post_negators", ()))) and not after.startswith(
-            ("没错", "没问题"))
+        negator = next((neg for neg in self.table.get("flag_post_negators", ()) if after.startswith(neg)), None)
+        # "有居住证没户口": a negator right before another fact's word denies that one, not this
+        return negator is not None and not after.startswith(("没错", "没问题")) and not after[len(negator):].startswith(
+            self._fact_words)
 
     def _flag(self, text: str, keywords: list[str]) -> bool | None:
         """True/False when the message states the fact (or denies it), None when it does not say. A keyword

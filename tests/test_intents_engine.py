@@ -147,6 +147,11 @@ def test_tokenize_maps_synonyms(engine):
         ("户口诸暨但在杭州上班 杭州那边的康复补贴是多少", {"region": "zhuji", "other_place": "杭州", "residency": "hukou"}),
         ("户口诸暨 在杭州上班", {"region": "zhuji", "residency": "hukou"}),
         ("那要是户口迁到杭州去了呢", {"residency": "none"}),  # a residency fact, not the place asked about
+        # the negator after 居住证 denies the hukou that follows it, not the permit
+        ("广西 孩子有居住证没户口", {"region": "guangxi", "residency": "residence_permit"}),
+        ("有残疾证没低保", {"disability_certificate": True, "hardship": False}),
+        # ours only compared with: the place outside the five is asked about
+        ("柯桥区的补助每月多少 和诸暨比怎么样", {"region": "zhuji", "other_place": "柯桥"}),
     ],
 )
 def test_slots(engine, text, expected):
