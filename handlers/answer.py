@@ -294,10 +294,18 @@ def verdict_if_diagnosed(ctx: Context, question: Question, result: EligibilityRe
     their child is rarely asking about an undiagnosed one)."""
     if result.status != "need_info" or "diagnosis" not in result.missing or "diagnosis" in question.facts:
         return None
-    assumed = evaluate(ctx, str(question.region), {**question.facts, "diagnosis": "diagnosed"})
-    if assumed.status != "eligible":
+    diagnosed = {**question.facts, "diagnosis": "diagnosed"}
+    assumed = evaluate(ctx, str(question.region), diagnosed)
+    if assumed.status == "eligible":
+        return verdict_reply(ctx, question, assumed, lead=say("verdict_assumes_diagnosis"))
+    # "诸暨 孩子8岁 生活不能自理 上不了学 还能补吗": diagnosed and one more fact unknown (诸暨籍) that only
+    # passes or fails one condition: both provisos, then the verdict
+    found = ctx.services.rules.if_condition(family_profile(ctx, str(question.region), diagnosed))
+    if found is None or found[0].status != "eligible":
         return None
-    return verdict_reply(ctx, question, assumed, lead=say("verdict_assumes_diagnosis"))
+    result, condition = found
+    lead = say("verdict_assumes_diagnosis") + say("verdict_if_condition", condition=condition)
+    return verdict_reply(ctx, question, result, lead=lead)
 
 
 def verdict_if_condition(ctx: Context, question: Question) -> Reply | None:

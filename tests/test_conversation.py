@@ -535,3 +535,11 @@ def test_the_age_the_child_is_about_to_turn_is_the_age_asked_for(sim: WeChatSimu
     assert "0-17岁" in first and "几岁了" not in first  # the limit first, not a question back
     reply = sim.send_text("o-turn", "我娃儿下个月就满18了，满了以后还能不能申请").text
     assert "暂不符合" in reply and "0—17岁" in reply and "几岁了" not in reply
+
+
+def test_two_unknown_facts_that_each_pass_or_fail_one_condition_give_the_verdict_with_both_provisos(
+        sim: WeChatSimulator) -> None:
+    """Diagnosis and 诸暨籍 unknown: the verdict for a diagnosed 诸暨籍 child, saying so, not an interview."""
+    reply = sim.send_text("o-two", "诸暨 孩子8岁 生活不能自理 上不了学 还能补吗").text
+    assert "已确诊孤独症来算" in reply and "诸暨籍" in reply and "3000元" in reply
+    assert "是否已经确诊" not in reply
