@@ -298,8 +298,11 @@ def verdict_if_diagnosed(ctx: Context, question: Question, result: EligibilityRe
     assumed = evaluate(ctx, str(question.region), diagnosed)
     if assumed.status == "eligible":
         return verdict_reply(ctx, question, assumed, lead=say("verdict_assumes_diagnosis"))
-    # "诸暨 孩子8岁 生活不能自理 上不了学 还能补吗": diagnosed and one more fact unknown (诸暨籍) that only
-    # passes or fails one condition: both provisos, then the verdict
+    # "诸暨 孩子8岁 生活不能自理 上不了学 还能补吗": a child described (their age given), diagnosed and one
+    # more fact unknown (诸暨籍) that only passes or fails one condition: both provisos, then the verdict. A
+    # general "上海户籍孩子能享受吗" gets the entry listing who qualifies instead.
+    if "age" not in question.facts:
+        return None
     found = ctx.services.rules.if_condition(family_profile(ctx, str(question.region), diagnosed))
     if found is None or found[0].status != "eligible":
         return None
