@@ -142,14 +142,17 @@ def ranked_answer(ctx: Context, question: Question) -> Answer:
     kb = ctx.services.kb
     def rank(text: str) -> Answer:
         return kb.answer(text, question.region, None, residency=question.facts.get("residency"),
-                         intent_probs=question.probs or None, age=question.facts.get("age"))
+                         intent_probs=question.probs or None, age=question.facts.get("age"),
+                         institution=question.facts.get("institution"))
     found = rank(question.text)
-    if found.kind == "not_covered" and question.context_text and len(question.text) <= _CONTEXT_FALLBACK_CHARS:
+    unsure = found.kind in ("not_covered", "choose") or len(found.entry_ids) > 1
+    if unsure and question.context_text and len(question.text) <= _CONTEXT_FALLBACK_CHARS:
         # "融合是一下子全天进班吗，还是可以慢慢来" after a question on 融合教育: no opener marks it as a
-        # follow-up, but alone it is not answered and with the question before it it is. (A longer one
-        # names its own topic: "是不是要去重医附属儿童医院确诊?那边挂哪个科嘛" is for a person.)
+        # follow-up, but alone it is not answered (or only by two entries: "一年补好多" after "孩子7岁 区外
+        # 机构") and with the question before it it is. (A longer one names its own topic:
+        # "是不是要去重医附属儿童医院确诊?那边挂哪个科嘛" is for a person.)
         together = rank(f"{question.context_text} {question.text}")
-        if together.kind == "answer":
+        if together.kind == "answer" and (found.kind == "not_covered" or len(together.entry_ids) == 1):
             return together
     if question.asked and question.previous_entry and found.entry_ids[:1] == [question.previous_entry]:
         alone = rank(question.asked)

@@ -136,7 +136,8 @@ class KnowledgeBase:
 
     def search(self, text: str, region: str | None, intent: str | None, limit: int = 3,
                residency: str | None = None, intent_probs: dict[str, float] | None = None,
-               age: float | None = None, today: dt.date | None = None, ended: bool = False) -> list[Hit]:
+               age: float | None = None, today: dt.date | None = None, ended: bool = False,
+               institution: str | None = None) -> list[Hit]:
         """Best entries for `text` among those valid for `region` (None = any), `intent` (None = any) and the
         family's `residency` (hukou / residence_permit, when the message says it).
 
@@ -160,7 +161,8 @@ class KnowledgeBase:
                 continue
             if (i in stale) != ended:
                 continue
-            if not entry.fits_residency(residency) or not fits_age(self._ages[i], age):
+            if not entry.fits_residency(residency) or not entry.fits_institution(institution) \
+                    or not fits_age(self._ages[i], age):
                 continue
             score = self.entry_score(i, query)
             if asks_age and self._states_age[i]:
@@ -211,19 +213,21 @@ class KnowledgeBase:
 
     def answer(self, text: str, region: str | None, intent: str | None,
                today: dt.date | None = None, residency: str | None = None,
-               intent_probs: dict[str, float] | None = None, age: float | None = None) -> Answer:
+               intent_probs: dict[str, float] | None = None, age: float | None = None,
+               institution: str | None = None) -> Answer:
         """Answer a parent: ask for the region when answers differ by region, offer the two likeliest
         entries when two topics tie, or say honestly it's not covered.
-        `residency` (from the message: hukou / residence_permit) leaves out entries about the other kind;
+        `residency` (from the message: hukou / residence_permit) and `institution` (in / out of the district)
+        leave out entries about the other kind;
         `age` leaves out entries whose every age band excludes the child."""
         s = self.settings
         region = region or self.detect_region(text)
         today = today or china_today()
         hits = self.search(text, region, intent, limit=10, residency=residency, intent_probs=intent_probs, age=age,
-                           today=today)
+                           today=today, institution=institution)
         if intent is not None and s.intent_fallback and not self._covered(hits):
             hits = self.search(text, region, None, limit=10, residency=residency, intent_probs=intent_probs,
-                               age=age, today=today)
+                               age=age, today=today, institution=institution)
         if hits and not self._covered(hits):
             # a near-tie: an entry scoring almost as high that does hold the question's words answers it
             near = next((h for h in hits[1:3] if self._sure([h]) and (
@@ -233,7 +237,7 @@ class KnowledgeBase:
             if near is not None:
                 hits = [near, *[h for h in hits if h is not near]]
         if not self._covered(hits):
-            return self._expired(text, region, today, residency, intent_probs, age) or \
+            return self._expired(text, region, today, residency, intent_probs, age, institution) or \
                 self.quote(text, region, today) or \
                 Answer("not_covered", s.messages["not_covered"], score=hits[0].score if hits else 0.0)
         top = hits[0]
@@ -264,13 +268,14 @@ class KnowledgeBase:
         return Answer("answer", reply, [top.entry.id], list(top.entry.regions), top.score, tentative=not sure)
 
     def _expired(self, text: str, region: str | None, today: dt.date, residency: str | None,
-                 intent_probs: dict[str, float] | None, age: float | None) -> Answer | None:
+                 intent_probs: dict[str, float] | None, age: float | None,
+                 institution: str | None = None) -> Answer | None:
         """No current entry answers, but one resting on an ended (or not yet valid) document would: the
         parent is told that, not "not covered" (the caller words it and asks a volunteer)."""
         if not self.ended(today, region):
             return None
         old = self.search(text, region, None, limit=10, residency=residency, intent_probs=intent_probs, age=age,
-                          today=today, ended=True)
+                          today=today, ended=True, institution=institution)
         if not self._covered(old):
             return None
         top = old[0]

@@ -14,6 +14,7 @@ from knowledge.yamlload import KnowledgeError, LineDict, line_of, load_yaml
 ALL = "all"
 # An entry about one kind of family only (the policies treat local hukou and residence permits apart).
 RESIDENCIES = ("hukou", "residence_permit")
+INSTITUTIONS = ("in_district", "out_of_district")
 # YAML folding joins lines with a space; between Chinese characters that space is noise.
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 
@@ -43,6 +44,7 @@ class Entry:
     valid_to: dt.date | None = None
     held_out: tuple[str, ...] = ()
     residency: str | None = None  # hukou | residence_permit: the entry is only about those families
+    institution: str | None = None  # in_district | out_of_district: only about children training there
     # The documents do not state what the entry's questions ask (an amount, a list, a procedure): the entry
     # says so and what they do say, and the question also goes to a volunteer who can find out.
     silent: bool = False
@@ -62,6 +64,11 @@ class Entry:
         """False when the parent said which kind of family they are and this entry is about the other kind."""
         return residency is None or self.residency is None or residency == self.residency
 
+    def fits_institution(self, institution: str | None) -> bool:
+        """False when the parent said where the child trains and this entry is about the other kind of place
+        ("区外机构 一年补好多" never gets the in-district band)."""
+        return institution is None or self.institution is None or institution == self.institution
+
 
 def _str_list(value: Any, where: str, key: str, minimum: int) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -77,7 +84,7 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
     if not isinstance(item, LineDict):
         raise KnowledgeError(f"{where}: each entry must be a mapping")
     allowed = {"id", "regions", "intents", "questions", "answer", "sources", "reviewed",
-               "valid_from", "valid_to", "held_out", "residency", "silent", "omits", "gives"}
+               "valid_from", "valid_to", "held_out", "residency", "institution", "silent", "omits", "gives"}
     if item.get("draft") is True:  # drafts/ written by `kb import`: never served unfinished
         raise KnowledgeError(f"{where}: {item.get('id')} is a draft: write its answer and questions, set "
                              f"`reviewed`, then remove `draft: true`")
@@ -103,6 +110,9 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
     residency = item.get("residency")
     if residency is not None and residency not in RESIDENCIES:
         raise KnowledgeError(f"{where}: residency must be one of {', '.join(RESIDENCIES)}, got {residency!r}")
+    institution = item.get("institution")
+    if institution is not None and institution not in INSTITUTIONS:
+        raise KnowledgeError(f"{where}: institution must be one of {', '.join(INSTITUTIONS)}, got {institution!r}")
     if not isinstance(item.get("silent", False), bool):
         raise KnowledgeError(f"{where}: silent must be true or false")
     sources = item["sources"]
@@ -125,7 +135,7 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
         sources=tuple(citations), reviewed=required_date(item["reviewed"], where, "reviewed"),
         valid_from=parse_date(item.get("valid_from"), where, "valid_from"),
         valid_to=parse_date(item.get("valid_to"), where, "valid_to"),
-        held_out=_str_list(item.get("held_out", []), where, "held_out", 0), residency=residency,
+        held_out=_str_list(item.get("held_out", []), where, "held_out", 0), residency=residency, institution=institution,
         silent=bool(item.get("silent", False)), omits=_str_list(item.get("omits", []), where, "omits", 0),
         gives=_str_list(item.get("gives", []), where, "gives", 0),
         path=path, line=line_of(item),

@@ -543,3 +543,9 @@ def test_two_unknown_facts_that_each_pass_or_fail_one_condition_give_the_verdict
     reply = sim.send_text("o-two", "诸暨 孩子8岁 生活不能自理 上不了学 还能补吗").text
     assert "已确诊孤独症来算" in reply and "诸暨籍" in reply and "3000元" in reply
     assert "是否已经确诊" not in reply
+
+
+def test_a_family_training_outside_the_district_never_gets_the_in_district_band(sim: WeChatSimulator) -> None:
+    sim.send_text("o-outside", "綦江的 孩子7岁 区外机构")
+    reply = sim.send_text("o-outside", "一年补好多").text
+    assert "10000元" in reply and "18000" not in reply

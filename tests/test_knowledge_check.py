@@ -180,6 +180,14 @@ def test_unknown_residency_fails_loading(tree: Path) -> None:
         load_knowledge_base(tree)
 
 
+def test_unknown_institution_fails_loading(tree: Path) -> None:
+    path = tree / "entries" / "qijiang.yaml"
+    _edit(path, "  institution: out_of_district", "  institution: elsewhere")
+    line = path.read_text(encoding="utf-8").splitlines().index("- id: qj-amount-outside") + 1
+    with pytest.raises(KnowledgeError, match=rf"qijiang\.yaml:{line}: institution must be one of in_district, out_of_district"):
+        load_knowledge_base(tree)
+
+
 # A figure the quoted clause states (amount, age, count, rate, date) must be in the answer, or in `omits:` with a
 # `# reason`: a parent who asks that figure gets the answer, not the quote.
 @pytest.mark.parametrize(("path", "old", "new", "figure"), [
