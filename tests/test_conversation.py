@@ -549,3 +549,8 @@ def test_a_family_training_outside_the_district_never_gets_the_in_district_band(
     sim.send_text("o-outside", "綦江的 孩子7岁 区外机构")
     reply = sim.send_text("o-outside", "一年补好多").text
     assert "10000元" in reply and "18000" not in reply
+
+
+def test_can_it_still_be_aided_is_a_verdict_question(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-aided", "重庆 孩子16岁 还能救助不").text
+    assert reply.startswith("【初步判断】") and "0—14周岁" in reply
