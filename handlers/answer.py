@@ -121,7 +121,9 @@ def read_question(ctx: Context) -> Question:
             and ctx.services.engine.slots.asks(result.normalized):
         context_text = str(context.get("text") or "")  # a policy question, not "今天几号" or "好的知道了"
     probs = dict(result.alternatives) if result.intent in POLICY_INTENTS or result.decision != "answer" else {}
-    own = tuple(k for k in PROFILE_FACTS if slots.get(k) is not None)
+    # facts this message adds or changes ("居住证要办满多久" repeats the permit already said: not a new fact)
+    said = context.get("facts", {}) if context else {}
+    own = tuple(k for k in PROFILE_FACTS if slots.get(k) is not None and slots.get(k) != said.get(k))
     return Question(text, region or ctx.user.region, facts, result.intent, result.confidence, probs,
                     result.decision, asked, own, follows_verdict,
                     previous_entry=context.get("entry") if context and asked else None,
@@ -172,6 +174,8 @@ def answered_by_documents(ctx: Context) -> bool:
 
 def asks_verdict(ctx: Context, question: Question) -> bool:
     """"Can we get it / how much?" — a question the rules can answer for this family."""
+    if ctx.services.kb.asks_unsaid(question.asked or question.text):
+        return False  # "居住证要办满多久" asks that fact (an entry gives it or a person finds it), not a verdict
     if question.intent in ("eligibility", "aid_amount") and question.decision == "answer":
         return True
     # A follow-up is judged on its own words: "那父母的居住证要办多久" asks a fact even when the question
@@ -511,8 +515,10 @@ class OfferCheckHandler(DialogueHandler):
         text = ctx.text.strip().rstrip("。.!！")
         profile = dict(state.get("profile") or {})
         facts = stated_facts(ctx.classification.slots)
-        if facts and len(text) <= 12 and not is_follow_up(text):
-            # "4岁" / "有残疾证": the parent starts the check by answering ("那我们不是困难户呢" asks instead)
+        if facts and len(text) <= 12 and not is_follow_up(text) and not ctx.services.engine.slots.asks(
+                ctx.classification.normalized):
+            # "4岁" / "有残疾证": the parent starts the check by answering ("那我们不是困难户呢", "居住证要办满
+            # 多久" ask instead)
             return next_step(ctx, {**profile, **facts}, "eligibility")
         if text not in self.YES and not text.startswith(("帮我算", "算一下", "帮我看")):
             return None

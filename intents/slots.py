@@ -257,7 +257,12 @@ class SlotExtractor:
     def follows_up(self, text: str) -> bool:
         """True when the (normalised) message opens on an aspect of something named before ("到什么时候结束",
         "是给哪个年龄段的", "都有些什么服务"): read with the previous question when it is short."""
-        return text.lstrip().startswith(tuple(self.table.get("follow_up_openers", ())))
+        text = text.lstrip()
+        for lead_in in sorted(self.table.get("follow_up_lead_ins", ()), key=len, reverse=True):
+            if text.startswith(lead_in):
+                text = text[len(lead_in):]
+                break
+        return text.startswith(tuple(self.table.get("follow_up_openers", ())))
 
     def when(self, text: str) -> str | None:
         m = _WEEKDAY_RE.search(text)

@@ -370,6 +370,11 @@ class KnowledgeBase:
         either: the kind's label for an honest hand-over, or None."""
         return next((label for kind, label in self._unsaid_kinds(text) if kind not in entry.gives), None)
 
+    def asks_unsaid(self, text: str) -> bool:
+        """`text` asks for a kind of fact the documents rarely give (a phone number, how long a permit must be
+        held): a question on that fact, not on whether the family qualifies."""
+        return next(self._unsaid_kinds(text), None) is not None
+
     def _unsaid_kinds(self, text: str) -> Iterator[tuple[str, str]]:
         """(kind, label) of each settings `unsaid` kind the question asks for."""
         plain = self._normalize(text)  # the engine's: dialect and typos read as standard words

@@ -554,3 +554,19 @@ def test_a_family_training_outside_the_district_never_gets_the_in_district_band(
 def test_can_it_still_be_aided_is_a_verdict_question(sim: WeChatSimulator) -> None:
     reply = sim.send_text("o-aided", "重庆 孩子16岁 还能救助不").text
     assert reply.startswith("【初步判断】") and "0—14周岁" in reply
+
+
+def test_a_bare_who_or_when_question_leans_on_the_question_before(sim: WeChatSimulator) -> None:
+    sim.send_text("o-who", "綦江 送教上门一个月几次")
+    assert "区特殊教育学校" in sim.send_text("o-who", "谁来送").text
+    sim.send_text("o-when", "诸暨 托养床位有多少张")
+    assert "2025年6月" in sim.send_text("o-when", "什么时候建好").text
+
+
+def test_how_long_the_permit_must_be_held_is_asked_as_that_fact_not_a_verdict(app: Flask, sim: WeChatSimulator) -> None:
+    sim.send_text("o-permit", "广西 孩子7岁 有居住证 能申请吗")
+    reply = sim.send_text("o-permit", "居住证要办满多久").text
+    assert "至于居住证要办满多久，文件里没有写" in reply and "【初步判断】" not in reply
+    sim.send_text("o-permit-sh", "上海 孩子5岁 有居住证")
+    reply = sim.send_text("o-permit-sh", "居住证要办满多久").text
+    assert "满1年" in reply and "连续几年了" not in reply  # answered, not the interview's question
