@@ -525,7 +525,7 @@ def test_a_list_of_institutions_the_documents_do_not_give_goes_to_a_person(app: 
 
 def test_two_sides_of_one_topic_answer_the_closer_and_name_the_other(sim: WeChatSimulator) -> None:
     """No menu between two entries on one topic (neither a sum of money): the closer answers, the other is named."""
-    reply = sim.send_text("o-sides", "诸暨的，女儿孤独症二十二岁了，想让她出去上班，有没有培训的地方").text
+    reply = sim.send_text("o-sides", "诸暨的，女儿孤独症二十二岁了，想让她出去工作，有没有培训的地方").text
     assert "就业辅导" in reply and "相关的还有“诸暨成年孤独症人士有职业培训吗”" in reply
     assert "回复 1 或 2" not in reply
 
