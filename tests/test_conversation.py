@@ -512,6 +512,8 @@ def test_an_acknowledgement_gets_a_short_word_back_not_a_volunteer(app: Flask, s
         ("重庆的，孩子爸爸去世了妈妈也走了，没人监护怎么办", "儿童福利机构"),
         # a car crash is the document's 突发事件、意外伤害
         ("广西的，家里出了车祸，孤独症孩子生活没着落了，有什么救助", "临时救助"),
+        # parent training is the Chongqing document's 家庭照护知识培训
+        ("重庆 孩子三岁刚确诊，有没有家长培训，我们完全不懂怎么教他", "家庭照护知识培训"),
     ],
 )
 def test_everyday_words_reach_the_documents_entry(sim: WeChatSimulator, question: str, says: str) -> None:
@@ -570,3 +572,8 @@ def test_how_long_the_permit_must_be_held_is_asked_as_that_fact_not_a_verdict(ap
     sim.send_text("o-permit-sh", "上海 孩子5岁 有居住证")
     reply = sim.send_text("o-permit-sh", "居住证要办满多久").text
     assert "满1年" in reply and "连续几年了" not in reply  # answered, not the interview's question
+
+
+def test_can_the_government_pay_for_rehab_is_a_verdict_question(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-pay", "重庆 孩子十岁 孤独症 家里条件不好，政府能不能帮忙出康复的钱").text
+    assert reply.startswith("【初步判断】符合《渝民〔2025〕24号》")  # 条件不好 is a hardship family, 7-14 qualify
