@@ -172,19 +172,21 @@ def test_duplicate_yaml_key_fails(tree: Path) -> None:
         load_knowledge_base(tree)
 
 
-def test_unknown_residency_fails_loading(tree: Path) -> None:
-    path = tree / "entries" / "shanghai.yaml"
-    _edit(path, "  residency: hukou\n", "  residency: local\n")
-    line = path.read_text(encoding="utf-8").splitlines().index("- id: sh-eligibility-hukou") + 1
-    with pytest.raises(KnowledgeError, match=rf"shanghai\.yaml:{line}: residency must be one of hukou, residence_permit"):
-        load_knowledge_base(tree)
-
-
-def test_unknown_institution_fails_loading(tree: Path) -> None:
-    path = tree / "entries" / "qijiang.yaml"
-    _edit(path, "  institution: out_of_district", "  institution: elsewhere")
-    line = path.read_text(encoding="utf-8").splitlines().index("- id: qj-amount-outside") + 1
-    with pytest.raises(KnowledgeError, match=rf"qijiang\.yaml:{line}: institution must be one of in_district, out_of_district"):
+@pytest.mark.parametrize(
+    ("file", "old", "new", "entry", "message"),
+    [
+        ("shanghai.yaml", "  residency: hukou\n", "  residency: local\n", "sh-eligibility-hukou",
+         "residency must be one of hukou, residence_permit"),
+        ("qijiang.yaml", "  institution: out_of_district", "  institution: elsewhere", "qj-amount-outside",
+         "institution must be one of in_district, out_of_district"),
+    ],
+)
+def test_an_unknown_family_kind_fails_loading_at_its_entry(tree: Path, file: str, old: str, new: str, entry: str,
+                                                           message: str) -> None:
+    path = tree / "entries" / file
+    _edit(path, old, new)
+    line = path.read_text(encoding="utf-8").splitlines().index(f"- id: {entry}") + 1
+    with pytest.raises(KnowledgeError, match=rf"{file.replace('.', chr(92) + '.')}:{line}: {message}"):
         load_knowledge_base(tree)
 
 
