@@ -220,6 +220,8 @@ class SlotExtractor:
                     elsewhere = True
                 elif not any(neg in before for neg in r["hukou_negators"]):
                     return "hukou"
+                else:
+                    elsewhere = True  # "外地户口" / "没有户口": not one of ours
                 start = text.find(kw, start + len(kw))
         return "none" if elsewhere else None
 

@@ -150,6 +150,7 @@ def test_tokenize_maps_synonyms(engine):
         # the negator after 居住证 denies the hukou that follows it, not the permit
         ("广西 孩子有居住证没户口", {"region": "guangxi", "residency": "residence_permit"}),
         ("有残疾证没低保", {"disability_certificate": True, "hardship": False}),
+        ("诸暨 外地户口 孩子4岁", {"region": "zhuji", "residency": "none", "age": 4.0}),  # a hukou, not ours
         # ours only compared with: the place outside the five is asked about
         ("柯桥区的补助每月多少 和诸暨比怎么样", {"region": "zhuji", "other_place": "柯桥"}),
     ],
