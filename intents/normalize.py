@@ -148,6 +148,8 @@ class Normalizer:
         self._numeral_re = re.compile(rf"([{_NUMERAL_CHARS}]+|\d+(?:\.\d+)?)({unit_alt})(半)?")
         # "七到十七岁", "三至六岁": the first end of a range has no unit of its own
         self._range_start_re = re.compile(rf"(?<![{_NUMERAL_CHARS}\d])([{_NUMERAL_CHARS}]+)(?=[到至~～—-]\d+(?:{unit_alt}))")
+        # "下个月就满十八了": an age reached, its unit left out
+        self._reached_re = re.compile(rf"(?<=满)([{_NUMERAL_CHARS}]+)(?![{_NUMERAL_CHARS}])")
         self._bare_big_re = re.compile(
             rf"[一二两三四五六七八九十]+[万千][一二三四五六七八九]?(?![{_NUMERAL_CHARS}])"
         )
@@ -235,6 +237,7 @@ class Normalizer:
             return m.group(0) if value is None else _format_number(value)
 
         text = self._range_start_re.sub(start, text)
+        text = self._reached_re.sub(start, text)
 
         def bare(m: re.Match[str]) -> str:
             value = chinese_to_number(m.group(0))

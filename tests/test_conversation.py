@@ -568,3 +568,10 @@ def test_how_long_the_permit_must_be_held_is_asked_as_that_fact_not_a_verdict(ap
 def test_can_the_government_pay_for_rehab_is_a_verdict_question(sim: WeChatSimulator) -> None:
     reply = sim.send_text("o-pay", "重庆 孩子十岁 孤独症 家里条件不好，政府能不能帮忙出康复的钱").text
     assert reply.startswith("【初步判断】符合《渝民〔2025〕24号》")  # 条件不好 is a hardship family, 7-14 qualify
+
+
+def test_an_age_about_to_be_reached_in_chinese_numerals_decides_the_first_word(sim: WeChatSimulator) -> None:
+    """"满十八了 之后还能救助吗": never the entry's "可以" for a child turning 18 (十八 has no 岁 after it)."""
+    sim.send_text("o-eighteen", "上海户口 女儿有残疾证 在做康复")
+    reply = sim.send_text("o-eighteen", "她下个月就满十八了，之后还能救助吗").text
+    assert reply.startswith("【初步判断】") and "暂不符合" in reply and "未满18周岁" in reply
