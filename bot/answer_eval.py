@@ -1,6 +1,6 @@
 """`xingban eval answers`: parent questions through the real signed webhook, judged on the reply.
 
-The question set (knowledge/eval/answers_heldout4.yaml) was written from the five documents alone by
+The question set (knowledge/eval/answers_heldout2.yaml) was written from the five documents alone by
 someone who never read knowledge/ or intents/data/; it is frozen and must never be used for tuning.
 Each item is sent as a fresh family: its turns in order, then — if the bot asks which region — the
 parent's `region_reply`. Only the reply to the last message is judged:
@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 VERDICTS = ("right", "wrong", "handover", "menu/question", "other")
-DEFAULT_SET = Path(__file__).resolve().parent.parent / "knowledge" / "eval" / "answers_heldout4.yaml"
+DEFAULT_SET = Path(__file__).resolve().parent.parent / "knowledge" / "eval" / "answers_heldout2.yaml"
 _DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]+〔\d{4}〕\d+号")
 _REGION_LABEL = re.compile(r"^【[^】]*】")
 _HANDOVER_WORDS = ("志愿者", "转人工", "工作人员")

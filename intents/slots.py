@@ -291,8 +291,11 @@ class SlotExtractor:
             # A stated denial ("家里不困难") wins: a wrong True would promise money to a family.
             denied = _said_apart(text, denials.get(name, ()), keywords)
             values[name] = False if denied else self._flag(text, keywords)
+        chosen = text
+        for phrase in self.table.get("choice_exceptions", ()):
+            chosen = chosen.replace(phrase, " ")  # "社区里头" is not "区里头"
         for name, choices in (self.table.get("choices") or {}).items():
-            values[name] = next((value for value, words in choices.items() if any(w in text for w in words)), None)
+            values[name] = next((value for value, words in choices.items() if any(w in chosen for w in words)), None)
         values["permit_years"] = self.permit_years(text)
         values["years_aided"] = self.years_aided(text)
         values["when"] = self.when(text)

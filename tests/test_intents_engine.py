@@ -151,6 +151,8 @@ def test_tokenize_maps_synonyms(engine):
         ("广西 孩子有居住证没户口", {"region": "guangxi", "residency": "residence_permit"}),
         ("有残疾证没低保", {"disability_certificate": True, "hardship": False}),
         ("诸暨 外地户口 孩子4岁", {"region": "zhuji", "residency": "none", "age": 4.0}),  # a hukou, not ours
+        # 渝馨家园 is a programme, not 重庆; 社区里头 is not 区里头 (in the district)
+        ("听说社区里头有渝馨家园 孤独症娃儿能去不", {"diagnosis": "diagnosed"}),
         # ours only compared with: the place outside the five is asked about
         ("柯桥区的补助每月多少 和诸暨比怎么样", {"region": "zhuji", "other_place": "柯桥"}),
     ],

@@ -17,7 +17,7 @@ def eval_group(ctx: click.Context) -> None:
 
 @eval_group.command("answers")
 @click.option("--set", "set_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              help="Question set (default: the frozen knowledge/eval/answers_heldout4.yaml).")
+              help="Question set (default: the frozen knowledge/eval/answers_heldout2.yaml).")
 @click.option("--show", is_flag=True, help="also list each item not judged right (not for the frozen set)")
 def eval_answers_command(set_path: Path | None, show: bool) -> None:
     """Send each parent question through the signed webhook and count right / wrong / handed over /
