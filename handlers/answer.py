@@ -118,7 +118,7 @@ def read_question(ctx: Context) -> Question:
         region = context.get("region")
         follows_verdict = bool(context.get("verdict"))
     if context and not asked and region == context.get("region") and result.intent in POLICY_INTENTS \
-            and ctx.services.engine.slots.asks(result.normalized):
+            and engine_slots.asks(result.normalized):
         context_text = str(context.get("text") or "")  # a policy question, not "今天几号" or "好的知道了"
     probs = dict(result.alternatives) if result.intent in POLICY_INTENTS or result.decision != "answer" else {}
     # facts this message adds or changes ("居住证要办满多久" repeats the permit already said: not a new fact)

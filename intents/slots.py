@@ -78,8 +78,10 @@ class SlotExtractor:
         # "下个月就满18了，满了以后还能不能申请", "满18岁以后还管不管": the age the child turns, then after it
         self._age_turning = re.compile(rf"满\s*(\d+)\s*(?:周岁|岁)?\s*了?[，,\s]*(?:满了)?(?:{after})") \
             if after else None
-        # read on every flag of every message: the tables' phrases, once
+        # read on every message: the tables' phrases, once
         self._flag_asked = tuple(table.get("flag_asked") or ())
+        self._acknowledgements = frozenset(table.get("acknowledgements") or ())
+        self._follow_up_lead_ins = tuple(sorted(table.get("follow_up_lead_ins") or (), key=len, reverse=True))
         self._flag_asked_reach = max(map(len, self._flag_asked), default=0)
         self._negation_bridges = "".join(table.get("negation_bridges") or ())
         residency = table.get("residency") or {}
@@ -113,13 +115,11 @@ class SlotExtractor:
         asked = tuple(self.table.get("place_asked", ()))
         if region and self.compares_with_region(text, region):
             return place  # "绍兴越城区的补贴是多少，跟诸暨一样吗": ours is only what it is compared with
-        start = text.find(place)
-        while start != -1:
+        for start in _occurrences(text, place):
             before, after = text[max(0, start - 6) : start], text[start + len(place) :]
             if not any(word in before for word in self.table["residency"]["hukou"]) and (
                     not region or after.startswith(asked)):
                 return place
-            start = text.find(place, start + len(place))
         return None
 
     def compares_with_region(self, text: str, region: str) -> bool:
@@ -254,13 +254,13 @@ class SlotExtractor:
         """The whole message only acknowledges the last reply ("好的知道了", "嗯嗯", "晓得了"): nothing to
         answer and nothing for a volunteer."""
         bare = re.sub(r"[\s,，。.!！~～…、]+", "", text).lower()
-        return bare in set(self.table.get("acknowledgements", ()))
+        return bare in self._acknowledgements
 
     def follows_up(self, text: str) -> bool:
         """True when the (normalised) message opens on an aspect of something named before ("到什么时候结束",
         "是给哪个年龄段的", "都有些什么服务"): read with the previous question when it is short."""
         text = text.lstrip()
-        for lead_in in sorted(self.table.get("follow_up_lead_ins", ()), key=len, reverse=True):
+        for lead_in in self._follow_up_lead_ins:
             if text.startswith(lead_in):
                 text = text[len(lead_in):]
                 break
