@@ -34,6 +34,7 @@ from handlers.validity import hand_over_expired
 from knowledge.base import Answer
 from knowledge.eligibility import EligibilityResult
 from knowledge.entries import Entry
+from knowledge.figures import states_money
 from knowledge.regions import load_region_table
 
 # Intents whose messages are questions about the documents (the rest are conversation: greeting, human…).
@@ -145,7 +146,7 @@ def ranked_answer(ctx: Context, question: Question) -> Answer:
     def rank(text: str) -> Answer:
         return kb.answer(text, question.region, None, residency=question.facts.get("residency"),
                          intent_probs=question.probs or None, age=question.facts.get("age"),
-                         institution=question.facts.get("institution"))
+                         institution=question.facts.get("institution"), facts=question.facts)
     found = rank(question.text)
     unsure = found.kind in ("not_covered", "choose") or len(found.entry_ids) > 1
     if unsure and question.context_text and len(question.text) <= _CONTEXT_FALLBACK_CHARS:
@@ -185,7 +186,8 @@ def asks_verdict(ctx: Context, question: Question) -> bool:
     if any(cue in normalized for cue in settings.verdict_cues) or any(
             pattern.search(normalized) for pattern in settings.verdict_patterns):
         return True
-    if "多少" in normalized and any(word in normalized for word in settings.verdict_amount_words):
+    if "多少" in normalized and any(word in normalized for word in settings.verdict_amount_words) and not any(
+            f"多少{unit}" in normalized for unit in settings.count_units):  # "最大救到多少岁" asks the age limit
         return True
     # "要是转到区外呢" after "一年补好多": the same question for changed facts.
     return question.follows_verdict and bool(question.own_facts)
@@ -295,6 +297,13 @@ def asks_amount(ctx: Context, question: Question) -> bool:
                                         + ("拿", "领", "给"))
 
 
+def asks_money(ctx: Context, question: Question) -> bool:
+    """"护理补贴每个月多少钱", "无障碍改造能补多少": a sum of money, not "补多少年" (settings `count_units`)."""
+    normalized = ctx.services.engine.normalize(question.asked or question.text)
+    return asks_amount(ctx, question) and not any(
+        f"多少{unit}" in normalized for unit in ctx.services.kb.settings.count_units)
+
+
 def verdict_if_diagnosed(ctx: Context, question: Question, result: EligibilityResult) -> Reply | None:
     """The diagnosis is not known: answer for a diagnosed child and say so when that settles the verdict (the
     other unknown facts giving bands), rather than open an interview (a parent asking about rehab aid for
@@ -347,6 +356,8 @@ def reply_with_entry(ctx: Context, question: Question, entry: Entry, region: str
     adopt_first_region(ctx, region)
     kb = ctx.services.kb
     unsaid = kb.unsaid(question.asked or question.text, entry)
+    if unsaid is None and asks_money(ctx, question) and not states_money(entry.answer):
+        unsaid = kb.settings.messages["amount_unsaid"]  # "护理补贴每个月多少钱": the entry names no sum
     if unsaid is not None:  # a phone number, a list of materials, a payment date: no document gives them.
         # What the entry says still helps when it surely answers the rest ("怎么申请，要带什么材料"); a
         # nearest-match entry would only be noise next to the honest line.
@@ -378,8 +389,12 @@ def offer_check(ctx: Context, region: str, facts: dict[str, Any]) -> None:
 
 
 def hand_over_uncovered(ctx: Context, intent: str | None, confidence: float | None) -> Reply:
-    """The documents do not answer it: say so and open a ticket."""
-    return escalate(ctx, "not_covered", intent, confidence, lead=ctx.services.kb.settings.messages["not_covered"])
+    """The documents do not answer it: say so (naming what was asked when no document gives that kind of
+    fact: "钱多久发一次") and open a ticket."""
+    kb = ctx.services.kb
+    label = kb.unsaid(ctx.text)
+    lead = kb.settings.messages["unsaid"].format(label=label) if label else kb.settings.messages["not_covered"]
+    return escalate(ctx, "not_covered", intent, confidence, lead=lead)
 
 
 def hand_over_other_place(ctx: Context, intent: str | None, confidence: float | None) -> Reply:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from knowledge.ages import age_bands, fits_age
 from knowledge.bm25 import BM25
@@ -214,12 +214,13 @@ class KnowledgeBase:
     def answer(self, text: str, region: str | None, intent: str | None,
                today: dt.date | None = None, residency: str | None = None,
                intent_probs: dict[str, float] | None = None, age: float | None = None,
-               institution: str | None = None) -> Answer:
+               institution: str | None = None, facts: Mapping[str, Any] | None = None) -> Answer:
         """Answer a parent: ask for the region when answers differ by region, offer the two likeliest
         entries when two topics tie, or say honestly it's not covered.
         `residency` (from the message: hukou / residence_permit) and `institution` (in / out of the district)
         leave out entries about the other kind;
-        `age` leaves out entries whose every age band excludes the child."""
+        `age` leaves out entries whose every age band excludes the child; the family's stated `facts` pick an
+        entry's band (`bands:`), so the other band's sum never reaches them."""
         s = self.settings
         region = region or self.detect_region(text)
         today = today or china_today()
@@ -228,9 +229,9 @@ class KnowledgeBase:
         if intent is not None and s.intent_fallback and not self._covered(hits):
             hits = self.search(text, region, None, limit=10, residency=residency, intent_probs=intent_probs,
                                age=age, today=today, institution=institution)
-        if hits and not self._covered(hits):
+        if hits and not self._sure(hits):
             # a near-tie: an entry scoring almost as high that does hold the question's words answers it
-            near = next((h for h in hits[1:3] if self._sure([h]) and (
+            near = next((h for h in hits[1:4] if self._sure([h]) and (
                 h.score >= s.near_tie * hits[0].score and h.coverage >= hits[0].coverage + s.near_tie_coverage_gain
                 or h.score >= s.near_tie_far * hits[0].score
                 and h.coverage >= hits[0].coverage + s.near_tie_far_coverage_gain)), None)
@@ -253,7 +254,7 @@ class KnowledgeBase:
         # Two different entries for the same place scoring alike: we cannot tell which was asked.
         rival = self._runner_up(hits)
         if rival is not None and top.score < s.min_margin * rival.score:
-            tied = self._tie(top, rival, intent, region, today)
+            tied = self._tie(top, rival, intent, region, today, facts)
             if tied is not None:
                 return tied
         sure = self._sure(hits)
@@ -262,7 +263,7 @@ class KnowledgeBase:
             closer = self.quote(text, region, today, min_coverage=top.coverage + s.passage_over_entry)
             if closer is not None:
                 return closer
-        reply = self.render(top.entry, region, today)
+        reply = self.render(top.entry.answer_for(facts), region, today)
         if not sure:
             reply = f"{reply}\n{s.messages['tentative']}"
         return Answer("answer", reply, [top.entry.id], list(top.entry.regions), top.score, tentative=not sure)
@@ -283,7 +284,7 @@ class KnowledgeBase:
         return Answer("expired", "", [top.entry.id], list(top.entry.regions), top.score, standing)
 
     def _tie(self, top: Hit, rival: Hit, intent: str | None, region: str | None,
-             today: dt.date | None) -> Answer | None:
+             today: dt.date | None, facts: Mapping[str, Any] | None = None) -> Answer | None:
         """Two entries for the asked place score alike. Different topics: offer both questions. Same topic:
         the entry whose main topic is the one asked, or whose words cover clearly more of the question, wins;
         otherwise both sub-cases are sent when they fit a phone, else offered (never guess a money band).
@@ -298,13 +299,14 @@ class KnowledgeBase:
             return None
         # Answer first: both answers when they fit a phone (the parent reads the fact now, not a menu);
         # a menu only when they do not.
-        both = f"{self.render(top.entry, region, today)}\n\n{self.render(rival.entry, region, today)}"
+        first, second = top.entry.answer_for(facts), rival.entry.answer_for(facts)
+        both = f"{self.render(first, region, today)}\n\n{self.render(second, region, today)}"
         if len(both) <= s.combined_max_chars:
             return Answer("answer", both, ids, list(top.entry.regions), top.score)
         if same_topic and not (_AMOUNT.search(top.entry.answer) and _AMOUNT.search(rival.entry.answer)):
             # two sides of one topic: the better one is the answer, the other named; a menu only between two sums
             see_also = s.messages["see_also"].format(question=rival.entry.questions[0])
-            return Answer("answer", f"{self.render(top.entry, region, today)}\n{see_also}", [top.entry.id],
+            return Answer("answer", f"{self.render(first, region, today)}\n{see_also}", [top.entry.id],
                           list(top.entry.regions), top.score)
         return Answer("choose", "", ids, list(top.entry.regions), top.score)
 
@@ -365,10 +367,11 @@ class KnowledgeBase:
         lines.append(s.messages["tentative"])
         return Answer("quote", "\n".join(lines), [], [doc.region], found.score, tentative=True)
 
-    def unsaid(self, text: str, entry: Entry) -> str | None:
-        """What `text` asks for that no document gives ("电话是好多", "要带哪些材料") and `entry` does not give
-        either: the kind's label for an honest hand-over, or None."""
-        return next((label for kind, label in self._unsaid_kinds(text) if kind not in entry.gives), None)
+    def unsaid(self, text: str, entry: Entry | None = None) -> str | None:
+        """What `text` asks for that no document gives ("电话是好多", "要带哪些材料") and `entry` (if any) does
+        not give either: the kind's label for an honest hand-over, or None."""
+        gives = entry.gives if entry is not None else ()
+        return next((label for kind, label in self._unsaid_kinds(text) if kind not in gives), None)
 
     def asks_unsaid(self, text: str) -> bool:
         """`text` asks for a kind of fact the documents rarely give (a phone number, how long a permit must be

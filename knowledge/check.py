@@ -84,9 +84,13 @@ def check_entry(entry: Entry, answer_max_bytes: int, sources: dict[str, SourceDo
     supported: set[float] = set()
     for cite in entry.sources:
         supported |= {round(v, 6) for v in stated_values(cite.quote)}
-    for surface, value in extract_numbers(entry.answer):
-        if round(value, 6) not in supported:
-            errors.append(f"{where}: number {surface!r} in answer of {entry.id} is not in its quotes")
+    for answer in (entry.answer, *(band[2] for band in entry.bands)):
+        for surface, value in extract_numbers(answer):
+            if round(value, 6) not in supported:
+                errors.append(f"{where}: number {surface!r} in answer of {entry.id} is not in its quotes")
+        size = len(answer.encode("utf-8"))
+        if answer is not entry.answer and size > answer_max_bytes:
+            errors.append(f"{where}: a band answer of {entry.id} is {size} bytes, limit {answer_max_bytes}")
     return errors
 
 

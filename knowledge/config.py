@@ -53,6 +53,7 @@ class Settings:
     messages: dict[str, str]
     verdict_cues: tuple[str, ...] = ()
     verdict_amount_words: tuple[str, ...] = ()
+    count_units: tuple[str, ...] = ()  # "多少年" / "多少次" ask a count, not a sum of money
     verdict_patterns: tuple[re.Pattern[str], ...] = ()
     unsaid: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # kind -> (label, words)
     yes_openers: tuple[str, ...] = ()
@@ -147,6 +148,7 @@ def load_settings(data_dir: Path) -> Settings:
         yes_openers=tuple(str(w) for w in data.get("yes_openers") or ()),
         verdict_cues=tuple(str(c) for c in data.get("verdict_cues") or ()),
         verdict_amount_words=tuple(str(w) for w in data.get("verdict_amount_words") or ()),
+        count_units=tuple(str(w) for w in data.get("count_units") or ()),
         verdict_patterns=_patterns(data, path, "verdict_patterns"),
         unsaid=_unsaid(data, path),
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ ALL = "all"
 # An entry about one kind of family only (the policies treat local hukou and residence permits apart).
 RESIDENCIES = ("hukou", "residence_permit")
 INSTITUTIONS = ("in_district", "out_of_district")
+# Facts a parent states that pick one band of an entry's answer (`bands:`).
+BAND_FACTS = ("hardship", "institution", "residency")
 # YAML folding joins lines with a space; between Chinese characters that space is noise.
 _CJK_GAP = re.compile(r"(?<=[^\x00-\x7f])\s+|\s+(?=[^\x00-\x7f])")
 
@@ -53,8 +56,18 @@ class Entry:
     omits: tuple[str, ...] = ()
     # Kinds of fact (settings.yaml `unsaid`) this entry does give, e.g. [contact] for the 12355 hotline.
     gives: tuple[str, ...] = ()
+    # The answer for a family that said which band it is in: (fact, value, answer), e.g. (hardship, False,
+    # "…其他家庭每人每月最多300元…"): the other band's sum never reaches them (`answer_for`).
+    bands: tuple[tuple[str, bool | str, str], ...] = ()
     path: Path = field(default=Path("."), compare=False)
     line: int = field(default=0, compare=False)
+
+    def answer_for(self, facts: Mapping[str, Any] | None) -> Entry:
+        """This entry with the answer of the band the family's stated facts pick (itself when none does)."""
+        for fact, value, answer in self.bands:
+            if facts and fact in facts and facts[fact] == value:
+                return replace(self, answer=answer)
+        return self
 
     def applies_to(self, region: str | None) -> bool:
         """True when the entry may be used for `region` (None = region unknown)."""
@@ -84,7 +97,7 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
     if not isinstance(item, LineDict):
         raise KnowledgeError(f"{where}: each entry must be a mapping")
     allowed = {"id", "regions", "intents", "questions", "answer", "sources", "reviewed",
-               "valid_from", "valid_to", "held_out", "residency", "institution", "silent", "omits", "gives"}
+               "valid_from", "valid_to", "held_out", "residency", "institution", "silent", "omits", "gives", "bands"}
     if item.get("draft") is True:  # drafts/ written by `kb import`: never served unfinished
         raise KnowledgeError(f"{where}: {item.get('id')} is a draft: write its answer and questions, set "
                              f"`reviewed`, then remove `draft: true`")
@@ -137,9 +150,26 @@ def parse_entry(item: Any, path: Path, regions: set[str], intents: set[str]) -> 
         valid_to=parse_date(item.get("valid_to"), where, "valid_to"),
         held_out=_str_list(item.get("held_out", []), where, "held_out", 0), residency=residency, institution=institution,
         silent=bool(item.get("silent", False)), omits=_str_list(item.get("omits", []), where, "omits", 0),
-        gives=_str_list(item.get("gives", []), where, "gives", 0),
+        gives=_str_list(item.get("gives", []), where, "gives", 0), bands=_bands(item.get("bands"), where),
         path=path, line=line_of(item),
     )
+
+
+def _bands(value: Any, where: str) -> tuple[tuple[str, bool | str, str], ...]:
+    """bands: {fact: {value: answer}} — e.g. {hardship: {true: …500元…, false: …300元…}}."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(isinstance(v, dict) and v for v in value.values()):
+        raise KnowledgeError(f"{where}: bands must map a fact to {{value: answer}}")
+    out = []
+    for fact, answers in value.items():
+        if fact not in BAND_FACTS:
+            raise KnowledgeError(f"{where}: bands: unknown fact {fact!r} (one of {', '.join(BAND_FACTS)})")
+        for band, answer in answers.items():
+            if not isinstance(band, bool | str) or not isinstance(answer, str) or not answer.strip():
+                raise KnowledgeError(f"{where}: bands.{fact}: each value needs a non-empty answer")
+            out.append((str(fact), band, _CJK_GAP.sub("", answer.strip())))
+    return tuple(out)
 
 
 def load_entries(root: Path, regions: set[str], intents: set[str]) -> list[Entry]:

@@ -122,3 +122,8 @@ def stale_omits(quotes: list[str], omits: tuple[str, ...]) -> list[str]:
     """Items of `omits` that name no figure of the quotes (a typo, or the quote changed): they hide nothing."""
     stated = {key for quote in quotes for key in figures(quote)}
     return [item for item in omits if not figures(item) or not set(figures(item)) <= stated]
+
+
+def states_money(text: str) -> bool:
+    """The text names a sum of money (20000元, 1.8万元, 三千元): an answer to "能补多少钱"."""
+    return any(key.endswith("元") for key in figures(text))

@@ -277,6 +277,10 @@ def test_every_intent_has_a_chinese_label_for_menus() -> None:
         ("诸暨康复补贴申请要带哪些材料，去哪个窗口办理", "要带哪些材料"),
         ("綦江的康复补助批下来了每个月几号发钱 多久到账", "钱什么时候发、多久到账"),
         ("上海哪几家医院是孤独症康复救助诊断机构", "具体是哪些医院或机构"),
+        ("綦江 区残联网上审核一般要等好久才批下来哦", "审核、审批要多久"),
+        ("诸暨的康复补贴多久发一次 打到哪张卡上", "钱什么时候发、多久到账"),
+        # the entry on the care subsidy names no sum: said, not a neighbouring entry's figure
+        ("广西 重度残疾人护理补贴每个月多少钱", "具体能拿多少钱"),
     ],
 )
 def test_what_no_document_gives_is_said_and_handed_to_a_person(app: Flask, sim: WeChatSimulator, question: str,
@@ -284,6 +288,32 @@ def test_what_no_document_gives_is_said_and_handed_to_a_person(app: Flask, sim: 
     reply = sim.send_text("o-unsaid", question).text
     assert re.search(f"没有写{label}|至于{label}，文件里没有写", reply), reply
     assert len(tickets(app, "o-unsaid")) == 1
+
+
+@pytest.mark.parametrize(
+    ("question", "says", "never"),
+    [
+        # the family said which band it is in: the other band's sum never reaches it
+        ("綦江区七岁以上的孤独症娃儿在区内机构康复 我们屋头不是困难户 一年补好多", "18000元", "20000"),
+        ("綦江 我们是困难家庭 娃儿12岁在区内定点机构训练 一年补好多", "20000元", "18000"),
+        ("綦江的 我们是困难家庭 那个生活交通补助一个月好多钱", "500元", "300"),
+        ("綦江 娃儿在定点机构康复 我们屋头不是困难户 生活交通补贴每个月有好多", "300元", "500"),
+    ],
+)
+def test_the_band_the_family_said_is_the_only_one_sent(sim: WeChatSimulator, question: str, says: str,
+                                                        never: str) -> None:
+    reply = sim.send_text("o-band", question).text
+    assert says in reply and never not in reply and "綦残联发〔2025〕7号" in reply
+
+
+def test_training_in_qijiang_town_is_training_in_the_district(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-town", "綦江的，娃儿九岁了，屋头是低保户，在綦江城头的定点机构做康复训练，一年能补好多哦").text
+    assert "20000" in reply and "10000" not in reply and "18000" not in reply
+
+
+def test_how_old_the_aid_goes_is_the_age_limit_not_an_interview(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-maxage", "綦江孤独症娃儿的康复救助最大救到好多岁").text
+    assert "17岁" in reply and "几岁了" not in reply and "綦残联发〔2025〕7号" in reply
 
 
 @pytest.mark.parametrize(
