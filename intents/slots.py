@@ -45,6 +45,8 @@ _AGE_RE = re.compile(r"(?<![\d.~\-到至])(\d+(?:\.\d+)?)\s*(?:周岁|岁)(?:\s*
 _HUKOU_WHERE = re.compile(r"^\s*(?:还|都|也)?(?:是|在|落在|落户在|属于|迁到|迁去|迁回|转到|转去|迁)")  # "户口在江西", "户籍是安徽的"
 _AGE_RANGE_AFTER = re.compile(r"^\s*(?:[-~到至]|以上|以下|以内|之间)")
 _AGE_THRESHOLD_BEFORE = re.compile(r"(?:未满|不满|不到|超过|满了?|大于|小于|[-~到至])\s*$")
+# "满18了" / "满十八啦" (numerals after 满 are made digits by the normaliser): the child's age now.
+_BARE_AGE_RE = re.compile(r"满\s*(\d{1,2})\s*(?:了|啦)")
 _MONTHS_RE = re.compile(r"(?<![\d.])(\d+)\s*个月(?:大|的宝宝|的孩子)")
 _SPAN_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(个月|年)(?!级|龄|纪|前|底|初)")
 _WEEKDAY_RE = re.compile(r"(下个?|这个?|本)?(?:周|星期|礼拜)([一二三四五六日天1-7])")
@@ -143,6 +145,9 @@ class SlotExtractor:
                 years += int(m.group(2)) / 12
             if lo <= years <= hi:
                 return round(years, 2)
+        bare = _BARE_AGE_RE.search(text)  # "上个月满18了": a birthday just passed, said without 岁
+        if bare and lo <= float(bare.group(1)) <= hi:
+            return float(bare.group(1))
         months = _MONTHS_RE.search(text)
         if months:
             return round(int(months.group(1)) / 12, 2)

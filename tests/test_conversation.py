@@ -278,6 +278,7 @@ def test_every_intent_has_a_chinese_label_for_menus() -> None:
         ("綦江的康复补助批下来了每个月几号发钱 多久到账", "钱什么时候发、多久到账"),
         ("上海哪几家医院是孤独症康复救助诊断机构", "具体是哪些医院或机构"),
         ("綦江 区残联网上审核一般要等好久才批下来哦", "审核、审批要多久"),
+        ("綦江的娃儿残疾证去哪办", "残疾人证、阳光宝宝卡怎么办理"),
         ("诸暨的康复补贴多久发一次 打到哪张卡上", "钱什么时候发、多久到账"),
         # the entry on the care subsidy names no sum: said, not a neighbouring entry's figure
         ("广西 重度残疾人护理补贴每个月多少钱", "具体能拿多少钱"),
@@ -309,6 +310,16 @@ def test_the_band_the_family_said_is_the_only_one_sent(sim: WeChatSimulator, que
 def test_training_in_qijiang_town_is_training_in_the_district(sim: WeChatSimulator) -> None:
     reply = sim.send_text("o-town", "綦江的，娃儿九岁了，屋头是低保户，在綦江城头的定点机构做康复训练，一年能补好多哦").text
     assert "20000" in reply and "10000" not in reply and "18000" not in reply
+
+
+def test_a_birthday_said_without_sui_is_the_childs_age(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-bday", "綦江的 娃儿上个月满十八了 孤独症 还能领康复救助不").text
+    assert reply.startswith("【初步判断】") and "暂不符合" in reply.split("\n")[0] and "几岁了" not in reply
+
+
+def test_who_pays_in_shanghai_is_the_finance_department(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-pays", "上海 康复救助的钞票是哪个部门出").text
+    assert "财政部门负责落实经费保障" in reply and "沪府发〔2025〕1号" in reply
 
 
 def test_how_old_the_aid_goes_is_the_age_limit_not_an_interview(sim: WeChatSimulator) -> None:

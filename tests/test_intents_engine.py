@@ -130,6 +130,9 @@ def test_tokenize_maps_synonyms(engine):
         ("我们在诸暨打工 安徽户口", {"region": "zhuji", "residency": "none"}),  # a hukou, not a local one
         ("居住证满2年", {"residency": "residence_permit", "permit_years": 2.0}),
         ("儿子上个月刚满18岁", {"age": 18.0}),
+        ("娃儿上个月满十八了", {"age": 18.0}),  # a birthday said without 岁
+        ("居住证满1年了", {"residency": "residence_permit", "permit_years": 1.0}),  # years, not an age
+        ("在綦江城头的定点机构做康复", {"region": "qijiang", "institution": "in_district"}),
         ("户口在江西 在诸暨打工", {"region": "zhuji", "residency": "none"}),  # a hukou, not 诸暨籍
         ("户口在老家", {"residency": "none"}),
         ("户口在诸暨", {"region": "zhuji", "residency": "hukou"}),  # said of now: the child's age
