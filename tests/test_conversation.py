@@ -275,11 +275,13 @@ def test_every_intent_has_a_chinese_label_for_menus() -> None:
         # what no document gives goes to a person with an honest line, not a made-up or nearest answer
         ("綦江区残联的办公电话是好多 在哪条街", "电话、地址这些联系方式"),
         ("诸暨康复补贴申请要带哪些材料，去哪个窗口办理", "要带哪些材料"),
-        ("綦江的康复补助批下来了每个月几号发钱 多久到账", "钱什么时候发、多久到账"),
+        ("綦江的康复补助批下来了每个月几号发钱 多久到账", "钱怎么发、什么时候到账"),
         ("上海哪几家医院是孤独症康复救助诊断机构", "具体是哪些医院或机构"),
         ("綦江 区残联网上审核一般要等好久才批下来哦", "审核、审批要多久"),
         ("綦江的娃儿残疾证去哪办", "残疾人证、阳光宝宝卡怎么办理"),
-        ("诸暨的康复补贴多久发一次 打到哪张卡上", "钱什么时候发、多久到账"),
+        ("我儿子25岁孤独症，诸暨的托养机构一个月大概收多少钱", "机构收多少费用"),  # a fee, not the aid's verdict
+        ("綦江的，康复补助那两万块是直接打到我们卡上还是机构那边直接扣，要先垫钱不", "钱怎么发、什么时候到账"),
+        ("诸暨的康复补贴多久发一次 打到哪张卡上", "钱怎么发、什么时候到账"),
         # the entry on the care subsidy names no sum: said, not a neighbouring entry's figure
         ("广西 重度残疾人护理补贴每个月多少钱", "具体能拿多少钱"),
     ],
@@ -315,6 +317,26 @@ def test_training_in_qijiang_town_is_training_in_the_district(sim: WeChatSimulat
 def test_a_birthday_said_without_sui_is_the_childs_age(sim: WeChatSimulator) -> None:
     reply = sim.send_text("o-bday", "綦江的 娃儿上个月满十八了 孤独症 还能领康复救助不").text
     assert reply.startswith("【初步判断】") and "暂不符合" in reply.split("\n")[0] and "几岁了" not in reply
+
+
+@pytest.mark.parametrize(
+    ("turns", "says", "never"),
+    [
+        # hardship, 11, training in 主城 (out of the district): the 7-14 out-of-district band alone
+        (["綦江的，屋头是低保，娃儿11岁孤独症，区里机构排不上，想去主城的定点机构训练，区外的话一年补好多哦"], "10000", "20000"),
+        # aided five years already in the district, 12, hardship: the after-five-years band
+        (["綦江区内定点机构7到17岁的孤独症娃儿，康复救助能救几年哦？",
+          "我们是低保户，娃儿在区内已经训满5年了，现在才12岁，后面还有没得补助？一年好多钱"], "10000", "20000"),
+        # 7.5 and already in primary school: past Zhuji's under-7 band, and not the under-9 one
+        (["诸暨的，儿子七岁半了，已经在普通小学一年级随班读书，读得还可以，康复训练补贴还能继续拿吗"], "未满7周岁", "【初步判断】符合"),
+    ],
+)
+def test_the_family_facts_pick_the_band_in_a_verdict(sim: WeChatSimulator, turns: list[str], says: str,
+                                                      never: str) -> None:
+    reply = ""
+    for turn in turns:
+        reply = sim.send_text("o-vband", turn).text
+    assert says in reply and never not in reply
 
 
 def test_who_pays_in_shanghai_is_the_finance_department(sim: WeChatSimulator) -> None:

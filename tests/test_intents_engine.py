@@ -131,6 +131,8 @@ def test_tokenize_maps_synonyms(engine):
         ("居住证满2年", {"residency": "residence_permit", "permit_years": 2.0}),
         ("儿子上个月刚满18岁", {"age": 18.0}),
         ("娃儿上个月满十八了", {"age": 18.0}),  # a birthday said without 岁
+        ("娃儿在区内已经训满5年了", {"institution": "in_district", "years_aided": 5.0}),
+        ("在普通小学一年级随班读书", {"school_ready": True}),
         ("居住证满1年了", {"residency": "residence_permit", "permit_years": 1.0}),  # years, not an age
         ("在綦江城头的定点机构做康复", {"region": "qijiang", "institution": "in_district"}),
         ("户口在江西 在诸暨打工", {"region": "zhuji", "residency": "none"}),  # a hukou, not 诸暨籍

@@ -87,6 +87,8 @@ def spoken():
     [
         # Chongqing / Sichuan
         ("娃儿补助好多钱", "孩子补助多少钱"),
+        ("区外的话一年补好多哦", "区外的话1年补多少"),  # 好多 before a final particle asks how much
+        ("来了好多人", "来了好多人"),  # ...but 好多人 is "many people"
         ("啥子时候咋个申请", "什么时候怎么申请"),
         ("屋头没得低保", "家里没有低保"),
         # Shanghainese
