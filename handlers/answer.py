@@ -33,6 +33,7 @@ from handlers.escalation import escalate
 from handlers.validity import hand_over_expired
 from knowledge.base import Answer
 from knowledge.eligibility import EligibilityResult
+from knowledge.eligibility_dialogue import tight_digits
 from knowledge.entries import Entry
 from knowledge.figures import states_money
 from knowledge.regions import load_region_table
@@ -66,6 +67,7 @@ class Question:
     previous_entry: str | None = None  # the entry that answered the question a follow-up leans on
     verdict_asked: bool = False  # this question asks "can we / how much" (a follow-up may ask it again)
     context_text: str = ""  # the recent question on the same place, when this one is not read with it
+    context_entry: str | None = None  # ...and the entry that answered it
 
 
 def recent_context(ctx: Context) -> RecentQuestion | None:
@@ -128,7 +130,7 @@ def read_question(ctx: Context) -> Question:
     return Question(text, region or ctx.user.region, facts, result.intent, result.confidence, probs,
                     result.decision, asked, own, follows_verdict,
                     previous_entry=context.get("entry") if context and asked else None,
-                    context_text=context_text)
+                    context_text=context_text, context_entry=context.get("entry") if context_text and context else None)
 
 
 def leans_on_context(ctx: Context) -> bool:
@@ -149,13 +151,17 @@ def ranked_answer(ctx: Context, question: Question) -> Answer:
                          institution=question.facts.get("institution"), facts=question.facts)
     found = rank(question.text)
     unsure = found.kind in ("not_covered", "choose") or len(found.entry_ids) > 1
-    if unsure and question.context_text and len(question.text) <= _CONTEXT_FALLBACK_CHARS:
+    # "我们娃儿才14岁，现在就能参加不" right after the question on a programme: its own words barely answer
+    # anything (a weak score), and with the question before it they point back at that programme.
+    weak = found.tentative or found.score < kb.settings.follow_up_own_score
+    if (unsure or weak) and question.context_text and len(question.text) <= _CONTEXT_FALLBACK_CHARS:
         # "融合是一下子全天进班吗，还是可以慢慢来" after a question on 融合教育: no opener marks it as a
         # follow-up, but alone it is not answered (or only by two entries: "一年补好多" after "孩子7岁 区外
         # 机构") and with the question before it it is. (A longer one names its own topic:
         # "是不是要去重医附属儿童医院确诊?那边挂哪个科嘛" is for a person.)
         together = rank(f"{question.context_text} {question.text}")
-        if together.kind == "answer" and (found.kind == "not_covered" or len(together.entry_ids) == 1):
+        if together.kind == "answer" and (found.kind == "not_covered" or len(together.entry_ids) == 1) and (
+                unsure or together.entry_ids[:1] == [question.context_entry]):
             return together
     if question.asked and question.previous_entry and found.entry_ids[:1] == [question.previous_entry]:
         alone = rank(question.asked)
@@ -323,7 +329,7 @@ def verdict_if_diagnosed(ctx: Context, question: Question, result: EligibilityRe
     if found is None or found[0].status != "eligible":
         return None
     result, condition = found
-    lead = say("verdict_assumes_diagnosis") + say("verdict_if_condition", condition=condition)
+    lead = say("verdict_assumes_diagnosis") + say("verdict_if_condition", condition=tight_digits(condition))
     return verdict_reply(ctx, question, result, lead=lead)
 
 
@@ -335,7 +341,7 @@ def verdict_if_condition(ctx: Context, question: Question) -> Reply | None:
         return None
     result, condition = found
     # a "no" that holds whatever the fact is needs no proviso
-    lead = say("verdict_if_condition", condition=condition) if result.status == "eligible" else ""
+    lead = say("verdict_if_condition", condition=tight_digits(condition)) if result.status == "eligible" else ""
     return verdict_reply(ctx, question, result, lead=lead)
 
 

@@ -188,6 +188,11 @@ def _fits(lines: list[str], extra: str, tail: str) -> bool:
 # "未满 7 周岁" in the rules' typesetting reads (and is searched) as "未满7周岁" on a phone.
 _DIGIT_GAP = re.compile(r"(?<=\d) +(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff]) +(?=\d)")
 
+
+def tight_digits(text: str) -> str:
+    """"未满 18 周岁" as a parent reads it: "未满18周岁" (the rules keep the documents' spacing)."""
+    return _DIGIT_GAP.sub("", text)
+
 MAX_REASONS = 3  # a phone shows the verdict, the amounts and three reasons without scrolling
 
 
@@ -218,14 +223,14 @@ def format_result(result: Any) -> str:
     lines = [_STATUS_HEAD.get(status, _STATUS_HEAD["not_covered"]).format(policy=policy)]
     if status == "need_info" and result.get("next_question"):
         lines.append(result["next_question"])
-    lines += [_DIGIT_GAP.sub("", line) for line in _amount_lines(result)]
+    lines += [tight_digits(line) for line in _amount_lines(result)]
     tail = result.get("disclaimer") or DISCLAIMER
     cited: list[tuple[str, str]] = []
     reasons = _merged_reasons(result.get("reasons") or [], lines)
     # "每年最高补贴 36000 元" under "· 每年最高补助：36000 元" says it twice: its clause is cited, the line not shown
     restated = [r for r in reasons if _restates_amount(r.get("text", ""), lines)]
     for reason in [r for r in reasons if r not in restated][:MAX_REASONS] + restated:
-        line = f"· {_DIGIT_GAP.sub('', _plain(reason.get('text', '')))}"
+        line = f"· {tight_digits(_plain(reason.get('text', '')))}"
         if reason not in restated:
             if not _fits(lines, line, tail):
                 break

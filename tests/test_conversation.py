@@ -375,6 +375,17 @@ def test_a_short_question_on_an_aspect_is_read_with_the_question_before(sim: WeC
     assert "2030年4月30日" in reply and "沪府发〔2025〕1号" in reply
 
 
+def test_a_short_question_whose_own_words_barely_answer_leans_on_the_one_before(sim: WeChatSimulator) -> None:
+    sim.send_text("o-lean", "重庆有没有帮大孩子就业的项目，孤独症的")
+    reply = sim.send_text("o-lean", "我们娃儿才14岁，现在就能参加不").text
+    assert "16—18周岁" in reply and "渝民〔2025〕24号" in reply
+
+
+def test_a_condition_assumed_reads_as_a_parent_writes_it(sim: WeChatSimulator) -> None:
+    reply = sim.send_text("o-tight", "阿拉是上海户口 小人孤独症 几岁以内可以申请残疾儿童康复救助伐").text
+    assert "未满18周岁" in reply and "未满 18" not in reply
+
+
 def test_a_short_new_question_is_not_read_with_the_one_before(app: Flask, sim: WeChatSimulator) -> None:
     sim.send_text("o-newq", "綦江康复救助怎么申请")
     assert "网上审核" not in sim.send_text("o-newq", "今天几号").text

@@ -141,7 +141,7 @@ def test_facts_given_beside_the_answer_to_our_question_are_all_kept(sim: WeChatS
 def test_one_unknown_condition_gives_the_verdict_with_its_proviso_first(sim: WeChatSimulator) -> None:
     """Answer first: the age is unknown but only 未满18周岁 depends on it — the verdict, not "孩子几岁了"."""
     reply = sim.send_text("o-e9", "上海户口，小囡有阳光宝宝卡，没残疾证，能申请康复救助伐").text
-    assert reply.startswith("（下面按孩子“未满 18 周岁”来算")
+    assert reply.startswith("（下面按孩子“未满18周岁”来算")
     assert "符合《沪府发〔2025〕1号》" in reply and DISCLAIMER in reply and "几岁" not in reply
 
 
