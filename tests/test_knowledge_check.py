@@ -179,6 +179,8 @@ def test_duplicate_yaml_key_fails(tree: Path) -> None:
          "residency must be one of hukou, residence_permit"),
         ("qijiang.yaml", "  institution: out_of_district", "  institution: elsewhere", "qj-amount-outside",
          "institution must be one of in_district, out_of_district"),
+        ("qijiang.yaml", "  bands:  # a family that said whether it is a hardship family reads its own limit only\n    hardship:",
+         "  bands:\n    income:", "qj-transport", "bands: unknown fact 'income'"),
     ],
 )
 def test_an_unknown_family_kind_fails_loading_at_its_entry(tree: Path, file: str, old: str, new: str, entry: str,
@@ -188,6 +190,12 @@ def test_an_unknown_family_kind_fails_loading_at_its_entry(tree: Path, file: str
     line = path.read_text(encoding="utf-8").splitlines().index(f"- id: {entry}") + 1
     with pytest.raises(KnowledgeError, match=rf"{file.replace('.', chr(92) + '.')}:{line}: {message}"):
         load_knowledge_base(tree)
+
+
+def test_a_band_answer_with_a_number_its_quotes_do_not_state_fails_the_check(tree: Path) -> None:
+    _edit(tree / "entries" / "qijiang.yaml", "生活交通补助每人每月最多300元，每年最多补10个月。\n",
+          "生活交通补助每人每月最多350元，每年最多补10个月。\n")
+    assert any("number '350' in answer of qj-transport is not in its quotes" in e for e in _check(tree))
 
 
 # A figure the quoted clause states (amount, age, count, rate, date) must be in the answer, or in `omits:` with a
