@@ -183,12 +183,15 @@ def asks_verdict(ctx: Context, question: Question) -> bool:
     """"Can we get it / how much?" — a question the rules can answer for this family."""
     if ctx.services.kb.asks_unsaid(question.asked or question.text):
         return False  # "居住证要办满多久" asks that fact (an entry gives it or a person finds it), not a verdict
+    settings = ctx.services.kb.settings
+    normalized = ctx.services.engine.normalize(question.asked or question.text)
+    if any(word in normalized for word in settings.other_benefits) and not any(
+            word in normalized for word in settings.rehab_aid_words):
+        return False  # "护理补贴我们能领吗": that benefit's entry answers, not the rehab aid's verdict
     if question.intent in ("eligibility", "aid_amount") and question.decision == "answer":
         return True
     # A follow-up is judged on its own words: "那父母的居住证要办多久" asks a fact even when the question
     # before it asked "能申请吗".
-    normalized = ctx.services.engine.normalize(question.asked or question.text)
-    settings = ctx.services.kb.settings
     if any(cue in normalized for cue in settings.verdict_cues) or any(
             pattern.search(normalized) for pattern in settings.verdict_patterns):
         return True

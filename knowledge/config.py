@@ -53,7 +53,9 @@ class Settings:
     messages: dict[str, str]
     verdict_cues: tuple[str, ...] = ()
     verdict_amount_words: tuple[str, ...] = ()
-    count_units: tuple[str, ...] = ()  # "多少年" / "多少次" ask a count, not a sum of money
+    count_units: tuple[str, ...] = ()
+    other_benefits: tuple[str, ...] = ()  # a verdict question on one of these is not about the rehab aid
+    rehab_aid_words: tuple[str, ...] = ()  # "多少年" / "多少次" ask a count, not a sum of money
     verdict_patterns: tuple[re.Pattern[str], ...] = ()
     unsaid: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # kind -> (label, words)
     yes_openers: tuple[str, ...] = ()
@@ -149,6 +151,8 @@ def load_settings(data_dir: Path) -> Settings:
         verdict_cues=tuple(str(c) for c in data.get("verdict_cues") or ()),
         verdict_amount_words=tuple(str(w) for w in data.get("verdict_amount_words") or ()),
         count_units=tuple(str(w) for w in data.get("count_units") or ()),
+        other_benefits=tuple(str(w) for w in data.get("other_benefits") or ()),
+        rehab_aid_words=tuple(str(w) for w in data.get("rehab_aid_words") or ()),
         verdict_patterns=_patterns(data, path, "verdict_patterns"),
         unsaid=_unsaid(data, path),
     )

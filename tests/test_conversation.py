@@ -339,6 +339,19 @@ def test_the_family_facts_pick_the_band_in_a_verdict(sim: WeChatSimulator, turns
     assert says in reply and never not in reply
 
 
+@pytest.mark.parametrize(
+    ("question", "says"),
+    [
+        # "能补不" about another benefit: that benefit's entry, not the rehab aid's verdict
+        ("綦江 娃儿3岁 托育能补不", "托育服务"),
+        ("重庆 孩子10岁 孤独症 重度残疾人护理补贴我们能领吗", "重度残疾人护理补贴"),
+    ],
+)
+def test_can_we_get_another_benefit_is_not_the_rehab_verdict(sim: WeChatSimulator, question: str, says: str) -> None:
+    reply = sim.send_text("o-other", question).text
+    assert "【初步判断】" not in reply and says in reply
+
+
 def test_who_pays_in_shanghai_is_the_finance_department(sim: WeChatSimulator) -> None:
     reply = sim.send_text("o-pays", "上海 康复救助的钞票是哪个部门出").text
     assert "财政部门负责落实经费保障" in reply and "沪府发〔2025〕1号" in reply
